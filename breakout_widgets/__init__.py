@@ -1,0 +1,50 @@
+"""breakout-widgets: breakout rooms for classes that live in Jupyter.
+
+The public API lives here; everything else is reachable but internal. See the README
+and ``docs/`` for a tour.
+"""
+
+__version__ = "0.1.0"
+
+from .client import (
+    AsyncBreakout,
+    AsyncClassroom,
+    Breakout,
+    Classroom,
+    Invite,
+    Meeting,
+    Participant,
+    Room,
+    Service,
+)
+from .errors import (
+    BreakoutError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
+
+__all__ = [
+    "AsyncBreakout",
+    "AsyncClassroom",
+    "Breakout",
+    "BreakoutError",
+    "Classroom",
+    "Conflict",
+    "Forbidden",
+    "InvalidInput",
+    "Invite",
+    "Meeting",
+    "NotFound",
+    "Participant",
+    "RateLimited",
+    "Room",
+    "Service",
+    "Unauthorized",
+    "Unavailable",
+    "__version__",
+]

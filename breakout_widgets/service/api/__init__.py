@@ -1,0 +1,1 @@
+"""HTTP adapters: request bodies, authentication, error answers and the routes."""

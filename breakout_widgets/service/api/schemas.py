@@ -1,0 +1,77 @@
+"""Request bodies. Pydantic checks shapes and types; the domain checks limits and names."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Generous outer bounds so a huge body is refused before the domain sees it; the real,
+# configurable limits (names ≤ 100, rooms ≤ 100, …) are checked by the domain.
+_TEXT = 10_000
+_LIST = 100_000
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PresetBody(Body):
+    name: str = Field(max_length=_TEXT)
+    permissions: dict[str, bool]
+
+
+class ClassBody(Body):
+    title: str = Field(max_length=_TEXT)
+    host: str | None = Field(default=None, max_length=_TEXT)
+
+
+class InviteEntry(Body):
+    name: str = Field(max_length=_TEXT)
+    preset: str | None = Field(default=None, max_length=_TEXT)
+
+
+class InviteBody(Body):
+    participants: list[InviteEntry] = Field(min_length=1, max_length=_LIST)
+
+
+class Versioned(Body):
+    version: int = Field(description="the state version this write is based on")
+
+
+class CreateRoomsBody(Versioned):
+    count: int | None = Field(default=None, ge=1, le=_LIST)
+    titles: list[str] | None = Field(default=None, max_length=_LIST)
+
+
+class RenameRoomBody(Versioned):
+    title: str = Field(max_length=_TEXT)
+
+
+class ShuffleBody(Versioned):
+    seed: int | str | None = None
+
+
+class Move(Body):
+    participant_id: str = Field(max_length=100)
+    room_id: str | None = Field(default=None, max_length=100)
+
+
+class AssignBody(Versioned):
+    moves: list[Move] = Field(max_length=_LIST)
+
+
+class StartBody(Versioned):
+    duration: float | None = Field(default=None, description="seconds until the rooms close")
+    warning: float | None = Field(default=None, description="seconds of warning before close")
+
+
+class CloseBody(Versioned):
+    countdown: float | None = Field(default=None, description="close after this many seconds")
+
+
+class SwitchBody(Body):
+    meeting: str = Field(max_length=100, description='"main" or a room id')
+
+
+class MediaBody(Body):
+    mic: bool | None = None
+    camera: bool | None = None

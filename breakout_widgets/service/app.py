@@ -1,0 +1,69 @@
+"""The ASGI app: ``create_app(settings)`` wires store, classes, timer and routes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from .. import __version__
+from ..errors import InvalidInput
+from .api import breakout, meetings
+from .api.errors import error_response, install_error_handlers
+from .classes import Classes
+from .settings import Settings
+from .store import Store, make_engine
+from .timer import DeadlineTimer
+
+MAX_BODY = 2 * 1024 * 1024  # a 5,000-name invite fits; anything bigger is refused
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The meeting service as an ASGI app (run it with uvicorn, or ``breakout-widgets serve``)."""
+    settings = (settings or Settings()).resolve()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store(make_engine(settings.db, schema=settings.db_schema))
+        await store.migrate()
+        classes = Classes(store, settings.limits)
+        timer = DeadlineTimer(classes, poll=settings.timer_poll)
+        app.state.classes = classes
+        app.state.admin_key = settings.admin_key
+        app.state.settings = settings
+        timer.start()
+        try:
+            yield
+        finally:
+            await timer.stop()
+            await store.close()
+
+    app = FastAPI(
+        title="breakout-widgets meeting service",
+        version=__version__,
+        description="Breakout rooms for classes that live in Jupyter.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY:
+            error = InvalidInput(f"the request body is larger than {MAX_BODY} bytes")
+            error.status = 413
+            return error_response(error)
+        return await call_next(request)
+
+    app.include_router(meetings.router)
+    app.include_router(breakout.router)
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> JSONResponse:
+        return JSONResponse(
+            {"service": "breakout-widgets", "version": __version__, "docs": "/docs"}
+        )
+
+    return app

@@ -1,0 +1,66 @@
+"""How a service instance is configured: database, data folder, admin key, limits."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+from .domain.limits import Limits
+
+ADMIN_KEY_FILE = "admin_key"
+DEFAULT_DB_FILE = "breakout.db"
+
+
+def default_data_dir() -> Path:
+    """``$BREAKOUT_WIDGETS_HOME`` or the user's data folder for breakout-widgets."""
+    env = os.environ.get("BREAKOUT_WIDGETS_HOME")
+    return Path(env).expanduser() if env else user_data_path("breakout-widgets")
+
+
+def load_or_create_admin_key(folder: Path) -> str:
+    """The app's admin key: made on first start and kept (mode 600) in the data folder."""
+    path = folder / ADMIN_KEY_FILE
+    if path.exists():
+        key = path.read_text().strip()
+        if key:
+            return key
+    folder.mkdir(parents=True, exist_ok=True)
+    key = "bwadmin_" + secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    return key
+
+
+@dataclass
+class Settings:
+    """Everything a service instance needs; missing values get their defaults in ``resolve``."""
+
+    db: str | None = None  # a SQLite path or URL, or postgresql://…; default: data folder
+    db_schema: str | None = None  # PostgreSQL schema for every table (tests, shared servers)
+    data_dir: Path | None = None
+    admin_key: str | None = None
+    limits: Limits = field(default_factory=Limits.from_env)
+    timer_poll: float = 5.0  # longest sleep of the deadline timer (other processes may add)
+
+    def resolve(self) -> Settings:
+        data_dir = Path(self.data_dir) if self.data_dir else default_data_dir()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        admin_key = (
+            self.admin_key
+            or os.environ.get("BREAKOUT_WIDGETS_ADMIN_KEY")
+            or load_or_create_admin_key(data_dir)
+        )
+        db = self.db or os.environ.get("BREAKOUT_WIDGETS_DB") or str(data_dir / DEFAULT_DB_FILE)
+        return Settings(
+            db=db,
+            db_schema=self.db_schema,
+            data_dir=data_dir,
+            admin_key=admin_key,
+            limits=self.limits,
+            timer_poll=self.timer_poll,
+        )
