@@ -1,17 +1,26 @@
 """The Python controller: sync ``Classroom`` on httpx, and ``AsyncClassroom``."""
 
+from .activities import Chat, Poll, Polls
 from .classroom import AsyncBreakout, AsyncClassroom, Breakout, Classroom
-from .models import Invite, Meeting, Participant, Room
+from .events import EventStream
+from .models import HelpRequest, Invite, Meeting, Message, Participant, Room, Transcript
 from .service import Service
 
 __all__ = [
     "AsyncBreakout",
     "AsyncClassroom",
     "Breakout",
+    "Chat",
     "Classroom",
+    "EventStream",
+    "HelpRequest",
     "Invite",
     "Meeting",
+    "Message",
     "Participant",
+    "Poll",
+    "Polls",
     "Room",
     "Service",
+    "Transcript",
 ]

@@ -7,12 +7,17 @@ Both run the same plans (see ``_http``); only the driving differs. A host's cont
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import InvalidInput, NotFound
+from . import _activity_plans as plans
 from ._http import AsyncTransport, Call, Plan, SyncTransport
 from ._roster import names_from
-from .models import Invite, Meeting, Participant, Room
+from .activities import Chat, Polls
+from .events import EventStream
+from .models import HelpRequest, Invite, Meeting, Participant, Room, Transcript
 
 
 class _Core:
@@ -282,6 +287,10 @@ class Breakout:
         """Every room the class ever had, closed ones included."""
         return self._t.run(self._core._plan_history())
 
+    def broadcast(self, text: str) -> dict[str, Any]:
+        """Send ``text`` to the main meeting and every open room at once."""
+        return self._t.run(plans.broadcast(self._core, text))
+
 
 class Classroom:
     """A class seen from one participant: the host's control panel or a student's seat."""
@@ -290,6 +299,9 @@ class Classroom:
         self._core = core
         self._t = transport
         self.breakout = Breakout(core, transport)
+        self.chat = Chat(core, transport)
+        self.polls = Polls(core, transport)
+        self._stream: EventStream | None = None
 
     @classmethod
     def create(cls, url: str, *, admin_key: str, title: str, host: str = "Host") -> Classroom:
@@ -357,8 +369,70 @@ class Classroom:
     def set_media(self, *, mic: bool | None = None, camera: bool | None = None) -> Participant:
         return self._t.run(self._core._plan_media(mic, camera))
 
+    # -- live events ------------------------------------------------------------------------
+
+    @property
+    def events(self) -> EventStream:
+        """The live connection (opened on first use; it reconnects and resumes by itself)."""
+        if self._stream is None:
+            self._stream = EventStream(self.url, self.token, on_reload=self._reload)
+            self._stream.on("state_update", self._core_saw_state)
+            self._stream.start()
+        return self._stream
+
+    def connect(self, wait: float = 10.0) -> Classroom:
+        """Open the live connection now (``on`` does it too)."""
+        self.events.connected.wait(wait)
+        return self
+
+    def on(self, event_type: str, callback: Callable[[dict[str, Any]], Any]) -> None:
+        """Call ``callback(event)`` for each event of this type (``"*"``: every event).
+
+        Types: meeting_changed, changing_meeting, state_update, chat_message, poll_update,
+        broadcast, timer, presence, help_requested (and reload). The event has ``type``,
+        ``meeting_id``, ``seq`` and ``data``. Callbacks run on a background thread, also
+        while a notebook cell is busy: keep them short.
+        """
+        self.events.on(event_type, callback)
+
+    def off(self, event_type: str, callback: Callable[[dict[str, Any]], Any] | None = None) -> None:
+        """Stop calling ``callback`` (or every callback of this type)."""
+        if self._stream is not None:
+            self._stream.off(event_type, callback)
+
+    def _core_saw_state(self, event: dict[str, Any]) -> None:
+        self._core._version = None  # someone changed the rooms: read the version again
+
+    def _reload(self, meeting_id: str) -> None:
+        """The service could not replay a large gap: read the state afresh."""
+        with contextlib.suppress(Exception):
+            self.breakout.refresh()
+
+    # -- talking to everyone ------------------------------------------------------------------
+
+    def ask_for_help(self) -> HelpRequest:
+        """Put yourself in the host's help queue (once until it is resolved)."""
+        return self._t.run(plans.ask_for_help(self._core))
+
+    @property
+    def help_queue(self) -> list[HelpRequest]:
+        """Open help requests: who, from which room, since when (hosts)."""
+        return self._t.run(plans.help_queue(self._core))
+
+    def resolve_help(self, request: HelpRequest | str) -> HelpRequest:
+        request_id = request.id if isinstance(request, HelpRequest) else request
+        return self._t.run(plans.resolve_help(self._core, request_id))
+
+    def transcript(self, meeting: str | None = None) -> Transcript:
+        """A meeting's record ("main", a room title, closed rooms too; default: where you
+        are): ``.to_json()`` and ``.to_dataframe()``."""
+        return self._t.run(plans.transcript(self._core, meeting))
+
     def close(self) -> None:
-        """Release the connection to the service."""
+        """Disconnect: the live connection and the HTTP client."""
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream = None
         self._t.close()
 
     def __enter__(self) -> Classroom:
@@ -459,6 +533,19 @@ class AsyncClassroom:
     @property
     def title(self) -> str:
         return self._core.title
+
+    @property
+    def url(self) -> str:
+        return self._core.url
+
+    @property
+    def token(self) -> str:
+        return self._core.token
+
+    @property
+    def me(self) -> Participant:
+        """This controller's participant, as last read."""
+        return Participant.from_json(self._core._me["participant"])
 
     async def meeting(self) -> Meeting:
         return await self._t.run(self._core._plan_meeting())

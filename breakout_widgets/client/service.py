@@ -26,6 +26,7 @@ class Service:
         self.path = path
         self._server = server
         self._tmp = tmp
+        self._stopped = False
 
     @classmethod
     def embedded(
@@ -40,16 +41,26 @@ class Service:
         if path is None:
             tmp = tempfile.TemporaryDirectory(prefix="breakout-widgets-")
             path = tmp.name
-        folder = Path(path).expanduser().resolve()
-        folder.mkdir(parents=True, exist_ok=True)
-        settings = Settings(db=str(folder / DEFAULT_DB_FILE), data_dir=folder)
-        server = BackgroundServer(settings, host=host, port=port or 0)
-        server.start()
+        try:
+            folder = Path(path).expanduser().resolve()
+            folder.mkdir(parents=True, exist_ok=True)
+            settings = Settings(db=str(folder / DEFAULT_DB_FILE), data_dir=folder)
+            server = BackgroundServer(settings, host=host, port=port or 0)
+            try:
+                server.start()
+            except BaseException:
+                server.stop()  # release the socket and the thread
+                raise
+        except BaseException:  # e.g. the port is taken: leave no temporary folder behind
+            if tmp is not None:
+                tmp.cleanup()
+            raise
         assert server.settings.admin_key is not None
         return cls(server.url, server.settings.admin_key, folder, server, tmp)
 
     def stop(self) -> None:
         """Stop an embedded service (and remove its temporary folder, if it made one)."""
+        self._stopped = True
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -64,5 +75,5 @@ class Service:
         self.stop()
 
     def __repr__(self) -> str:
-        state = "running" if self._server or self._tmp is None else "stopped"
+        state = "stopped" if self._stopped else "running"
         return f"<Service {self.url} ({state})>"

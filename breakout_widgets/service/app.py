@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse
 
 from .. import __version__
 from ..errors import InvalidInput
+from .activities import Activities
+from .api import activities as activities_routes
 from .api import breakout, meetings
 from .api.errors import error_response, install_error_handlers
 from .classes import Classes
+from .domain.chat import RateLimiter
+from .realtime.endpoint import EventsEndpoint
+from .realtime.hub import Hub
 from .settings import Settings
 from .store import Store, make_engine
 from .timer import DeadlineTimer
@@ -29,8 +34,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = Store(make_engine(settings.db, schema=settings.db_schema))
         await store.migrate()
         classes = Classes(store, settings.limits)
+        hub = Hub(presence_grace=settings.presence_grace)
+        activities = Activities(classes, RateLimiter(settings.chat_rate, settings.chat_burst))
+        classes.published = hub.publish
+        hub.on_presence = activities.presence_changed
+        app.state.endpoint = EventsEndpoint(
+            activities,
+            hub,
+            settings.admin_key or "",
+            queue_size=settings.send_queue,
+            window=settings.resume_window,
+            idle_timeout=settings.idle_timeout,
+        )
         timer = DeadlineTimer(classes, poll=settings.timer_poll)
         app.state.classes = classes
+        app.state.activities = activities
+        app.state.hub = hub
         app.state.admin_key = settings.admin_key
         app.state.settings = settings
         timer.start()
@@ -59,6 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(meetings.router)
     app.include_router(breakout.router)
+    app.include_router(activities_routes.router)
+
+    @app.websocket("/v1/events")
+    async def events(ws: WebSocket) -> None:
+        """One connection per client; see docs/protocol.md."""
+        await ws.app.state.endpoint(ws)
 
     @app.get("/", include_in_schema=False)
     async def root() -> JSONResponse:

@@ -115,16 +115,18 @@ class Classes:
             self.deadline_changed()
         return state
 
-    async def close_if_due(self, class_id: str) -> bool:
-        """Close the class's rooms if their time is up (the timer calls this)."""
+    async def on_deadline(self, class_id: str) -> bool:
+        """The timer's call: send the warning when due, close the rooms when time is up."""
         now = self.clock()
+        # The warning does not bump the version: a host editing then must not conflict.
+        await self._mutate(class_id, lambda s: ops.warn_if_due(s, now), bump=False, now=now)
 
-        def operation(state: ClassState) -> list[Any]:
+        def closing(state: ClassState) -> list[Any]:
             if not ops.due_to_close(state, now):
                 return []
             return ops.close(state, now, None, self.limits, reason="time_up")
 
-        _state, events, _ = await self._mutate(class_id, operation, now=now)
+        _state, events, _ = await self._mutate(class_id, closing, now=now)
         return bool(events)
 
     # -- participants acting on themselves -------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from platformdirs import user_data_path
@@ -46,6 +46,12 @@ class Settings:
     admin_key: str | None = None
     limits: Limits = field(default_factory=Limits.from_env)
     timer_poll: float = 5.0  # longest sleep of the deadline timer (other processes may add)
+    presence_grace: float = 10.0  # offline once the last connection is gone this long
+    idle_timeout: float = 60.0  # a connection that sends nothing (no ping) this long is closed
+    send_queue: int = 1000  # messages queued per connection before it is cut off as too slow
+    resume_window: int = 1000  # events a reconnecting client may catch up; more: reload
+    chat_rate: float = 5.0  # messages per second per participant, on average
+    chat_burst: float = 20.0
 
     def resolve(self) -> Settings:
         data_dir = Path(self.data_dir) if self.data_dir else default_data_dir()
@@ -56,11 +62,5 @@ class Settings:
             or load_or_create_admin_key(data_dir)
         )
         db = self.db or os.environ.get("BREAKOUT_WIDGETS_DB") or str(data_dir / DEFAULT_DB_FILE)
-        return Settings(
-            db=db,
-            db_schema=self.db_schema,
-            data_dir=data_dir,
-            admin_key=admin_key,
-            limits=self.limits,
-            timer_poll=self.timer_poll,
-        )
+        # replace() keeps every other field (presence_grace, send_queue, chat_rate, …).
+        return replace(self, db=db, data_dir=data_dir, admin_key=admin_key)

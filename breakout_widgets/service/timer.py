@@ -1,4 +1,4 @@
-"""The deadline timer: closes breakout rooms when their time is up.
+"""The deadline timer: warns before breakout rooms close, and closes them when time is up.
 
 Deadlines live in the database, so a restarted service finds them again; a deadline
 already past at start-up closes at once. The timer sleeps until the next deadline, or at
@@ -39,7 +39,8 @@ class DeadlineTimer:
         sleep = self.poll
         for class_id, closes_at in await self.classes.store.deadlines():
             if closes_at <= now:
-                await self.classes.close_if_due(class_id)
+                await self.classes.on_deadline(class_id)
+                sleep = 0.0  # look again at once: after a warning the close is next
             else:
                 sleep = min(sleep, closes_at - now)
         return max(sleep, 0.01)

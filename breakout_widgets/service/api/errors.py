@@ -14,6 +14,8 @@ def error_response(error: BreakoutError) -> JSONResponse:
     headers = {}
     if "retry_after" in error.details:
         headers["Retry-After"] = str(max(1, round(float(error.details["retry_after"]))))
+    if error.status == 401:  # RFC 9110 §11.6.1: a 401 names the scheme it wants
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(error.to_json(), status_code=error.status, headers=headers)
 
 

@@ -47,7 +47,8 @@ def _place(state: ClassState, person: Person, meeting_id: str, reason: str) -> l
         "to": meeting_id,
         "reason": reason,
     }
-    events = [Event(state.id, "meeting_changed", data)]
+    # changing_meeting lets a view show "moving…"; meeting_changed says it is done.
+    events = [Event(state.id, "changing_meeting", data), Event(state.id, "meeting_changed", data)]
     if old != state.id:
         events.append(Event(old, "participant_left", data))
     if meeting_id != state.id:
@@ -278,8 +279,11 @@ def close(
     countdown = limits.seconds(countdown, "countdown")
     if countdown and b.status == RUNNING:
         b.closes_at = now + countdown
+        b.warned = False
         return [_state_event(state, "close_countdown", closes_at=b.closes_at)]
     events: list[Event] = []
+    if b.status == RUNNING:
+        events += _to_all_rooms(state, "timer", {"phase": "closed", "reason": reason})
     snapshot: dict[str, list[str]] = {r.title: [] for r in b.live_rooms()}
     titles = {r.id: r.title for r in b.live_rooms()}
     for p in sorted(state.people.values(), key=lambda p: p.order):
@@ -309,6 +313,48 @@ def recreate(state: ClassState, limits: Limits, new_id: IdFactory) -> list[Event
             if pid in state.people:
                 state.people[pid].assigned = room.id
     return [*events, _state_event(state, "recreate")]
+
+
+def _to_all_rooms(state: ClassState, type_: str, data: dict[str, object]) -> list[Event]:
+    """One event in the main meeting and one in each open room."""
+    return [
+        Event(m, type_, data)
+        for m in [
+            state.id,
+            *(
+                r.id
+                for r in (state.breakout.rooms if state.breakout else [])
+                if r.status == ROOM_OPEN
+            ),
+        ]
+    ]
+
+
+def warn_if_due(state: ClassState, now: float) -> list[Event]:
+    """The timer's warning, once, ``warning`` seconds before the rooms close."""
+    b = state.active_breakout()
+    if not b or b.status != RUNNING or b.closes_at is None or b.warned:
+        return []
+    if now < b.closes_at - b.warning:
+        return []
+    b.warned = True
+    left = max(0.0, b.closes_at - now)
+    return _to_all_rooms(
+        state,
+        "timer",
+        {"phase": "warning", "closes_at": b.closes_at, "seconds_left": round(left, 1)},
+    )
+
+
+def broadcast(state: ClassState, sender: Person | None, text: str) -> list[Event]:
+    """A message from the host to the main meeting and every open room at once."""
+    data = {
+        "text": text,
+        "sender": {"id": sender.id, "name": sender.name}
+        if sender
+        else {"id": None, "name": "Host"},
+    }
+    return _to_all_rooms(state, "broadcast", data)
 
 
 def due_to_close(state: ClassState, now: float) -> bool:

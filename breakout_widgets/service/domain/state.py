@@ -78,9 +78,17 @@ class Breakout:
     warning: float = 60.0  # seconds before closes_at that the warning is due
     closed_at: float | None = None
     snapshot_assignment: dict[str, list[str]] | None = None  # room title -> person ids
+    warned: bool = False  # the timer's warning before closes_at went out
 
     def snapshot(self) -> tuple[Any, ...]:
-        return (self.status, self.started_at, self.closes_at, self.warning, self.closed_at)
+        return (
+            self.status,
+            self.started_at,
+            self.closes_at,
+            self.warning,
+            self.closed_at,
+            self.warned,
+        )
 
     def live_rooms(self) -> list[Room]:
         return [r for r in self.rooms if r.status != ROOM_CLOSED]
@@ -164,7 +172,8 @@ class ClassState:
             "meeting_id": self.id,
             "title": self.title,
             "version": self.version,
-            "status": b.status if b else "none",
+            # the last breakout stays "closed" until a new draft begins
+            "status": self.breakout.status if self.breakout else "none",
             "breakout_id": b.id if b else None,
             "rooms": rooms,
             "started_at": b.started_at if b else None,

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,6 +49,7 @@ class StoredEvent:
     type: str
     data: dict[str, Any]
     created_at: float
+    class_id: str = ""  # the class it belongs to (for class-wide subscribers)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -209,7 +211,30 @@ class Store:
             if bump and (events or before.changed(state)):
                 state.version += 1
             stored = await self._write(conn, before, state, list(events), now)
+            stored = [replace(e, class_id=class_id) for e in stored]
             return state, result, stored
+
+    @asynccontextmanager
+    async def locked(self, class_id: str) -> AsyncIterator[AsyncConnection]:
+        """A write transaction holding the class's lock (for chat, polls, help)."""
+        async with self._writing() as conn:
+            row = (
+                await conn.execute(
+                    select(t.meetings.c.id)
+                    .where(t.meetings.c.id == class_id, t.meetings.c.kind == "main")
+                    .with_for_update()
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"no class (main meeting) with id '{class_id}'")
+            yield conn
+
+    async def append_events(
+        self, conn: AsyncConnection, class_id: str, events: list[Event], now: float
+    ) -> list[StoredEvent]:
+        """Number and store events inside a transaction from ``locked``."""
+        stored = await self._append_events(conn, events, now)
+        return [replace(e, class_id=class_id) for e in stored]
 
     async def _load(self, conn: AsyncConnection, class_id: str, *, lock: bool) -> ClassState:
         query = select(t.meetings).where(t.meetings.c.id == class_id, t.meetings.c.kind == "main")
@@ -239,6 +264,7 @@ class Store:
                 warning=latest.warning,
                 closed_at=latest.closed_at,
                 snapshot_assignment=latest.assignment,
+                warned=latest.warned,
             )
             room_rows = (
                 await conn.execute(
@@ -451,16 +477,22 @@ class Store:
         return [StoredEvent(r.meeting_id, r.seq, r.type, r.data, r.created_at) for r in rows]
 
     async def deadlines(self) -> list[tuple[str, float]]:
-        """``(class_id, closes_at)`` of every running breakout with a deadline."""
+        """``(class_id, next due time)`` of every running breakout with a deadline: the
+        warning time until the warning went out, then the closing time."""
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(t.breakouts.c.class_id, t.breakouts.c.closes_at)
+                    select(
+                        t.breakouts.c.class_id,
+                        t.breakouts.c.closes_at,
+                        t.breakouts.c.warning,
+                        t.breakouts.c.warned,
+                    )
                     .where(t.breakouts.c.status == "running", t.breakouts.c.closes_at.is_not(None))
                     .order_by(t.breakouts.c.closes_at)
                 )
             ).all()
-        return [(r.class_id, r.closes_at) for r in rows]
+        return [(r.class_id, r.closes_at if r.warned else r.closes_at - r.warning) for r in rows]
 
     async def count_classes(self) -> int:
         async with self.engine.connect() as conn:
@@ -534,6 +566,7 @@ def _breakout_values(b: Breakout) -> dict[str, Any]:
         "warning": b.warning,
         "closed_at": b.closed_at,
         "assignment": b.snapshot_assignment,
+        "warned": b.warned,
     }
 
 

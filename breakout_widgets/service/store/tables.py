@@ -13,6 +13,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -56,6 +57,7 @@ breakouts = Table(
     Column("closed_at", Float, nullable=True),
     Column("assignment", JSON, nullable=True),  # room title -> participant ids, at close
     Column("created_at", Float, nullable=False),
+    Column("warned", Boolean, nullable=False, default=False),  # timer warning sent
 )
 
 participants = Table(
@@ -87,4 +89,55 @@ events = Table(
     Column("created_at", Float, nullable=False),
     UniqueConstraint("meeting_id", "seq", name="uq_event_seq"),
 )
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("meeting_id", String(40), ForeignKey("meetings.id"), nullable=False),
+    Column("seq", Integer, nullable=False),  # the seq of its chat_message event
+    Column("participant_id", String(40), nullable=True),
+    Column("sender", String(100), nullable=False),
+    Column("client_id", String(100), nullable=True),  # a retried send finds its message
+    Column("text", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("participant_id", "client_id", name="uq_message_client_id"),
+)
+
+polls = Table(
+    "polls",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("class_id", String(40), nullable=False, index=True),
+    Column("meeting_id", String(40), ForeignKey("meetings.id"), nullable=False),
+    Column("creator_id", String(40), nullable=False),
+    Column("question", String(500), nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("anonymous", Boolean, nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("closed_at", Float, nullable=True),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("poll_id", String(40), ForeignKey("polls.id"), primary_key=True),
+    Column("participant_id", String(40), primary_key=True),
+    Column("option", Integer, nullable=False),
+    Column("voted_at", Float, nullable=False),
+)
+
+help_requests = Table(
+    "help_requests",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("class_id", String(40), nullable=False, index=True),
+    Column("participant_id", String(40), nullable=False),
+    Column("meeting_id", String(40), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("resolved_at", Float, nullable=True),
+    Column("resolved_by", String(40), nullable=True),
+)
+
+Index("ix_messages_meeting_seq", messages.c.meeting_id, messages.c.seq)
 Index("ix_breakouts_running", breakouts.c.status, breakouts.c.closes_at)

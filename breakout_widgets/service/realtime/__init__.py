@@ -1,0 +1,1 @@
+"""Realtime delivery: the WebSocket protocol, connections with bounded queues, the hub."""

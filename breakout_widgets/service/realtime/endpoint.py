@@ -1,0 +1,195 @@
+"""The WebSocket endpoint ``/v1/events``: hello, resume, subscribe, ping.
+
+The token comes in the first message, never in the URL. Permissions are checked when
+the connection starts and on every subscribe: a participant gets the main meeting and
+the meeting they are in; a host (or the admin key with a ``class_id``) every meeting
+of the class.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ...errors import BreakoutError
+from ..activities import Activities
+from ..classes import hash_token
+from ..domain.permissions import CAN_ALTER
+from . import protocol
+from .connection import Connection
+from .hub import Hub
+
+
+class EventsEndpoint:
+    def __init__(
+        self,
+        activities: Activities,
+        hub: Hub,
+        admin_key: str,
+        *,
+        queue_size: int = 1000,
+        window: int = 1000,
+        idle_timeout: float = 60.0,
+        hello_timeout: float = 10.0,
+    ) -> None:
+        self.activities = activities
+        self.store = activities.store
+        self.hub = hub
+        self.admin_key = admin_key
+        self.queue_size = queue_size
+        self.window = window
+        self.idle_timeout = idle_timeout
+        self.hello_timeout = hello_timeout
+
+    async def _backlog(self, meeting_id: str, after: int, limit: int) -> list[tuple[int, str]]:
+        events = await self.store.events(meeting_id, after, max(1, limit))
+        return [(e.seq, protocol.encode(e.to_json())) for e in events]
+
+    async def __call__(self, ws: WebSocket) -> None:
+        await ws.accept()
+        try:
+            hello = json.loads(await asyncio.wait_for(ws.receive_text(), self.hello_timeout))
+            if not isinstance(hello, dict) or hello.get("type") != protocol.HELLO:
+                raise ValueError("the first message must be a hello")
+        except (asyncio.TimeoutError, ValueError, WebSocketDisconnect, KeyError):
+            with contextlib.suppress(Exception):
+                await ws.close(protocol.CLOSE_PROTOCOL, "send a hello with your token first")
+            return
+        try:
+            conn = await self._open(ws, hello)
+        except BreakoutError as exc:
+            with contextlib.suppress(Exception):
+                await ws.send_text(protocol.encode({"type": protocol.ERROR, **exc.to_json()}))
+                await ws.close(protocol.CLOSE_UNAUTHORIZED, exc.message[:120])
+            return
+        sender = asyncio.create_task(self._send(conn))
+        try:
+            await self._receive(conn)
+        finally:
+            self.hub.remove(conn)
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await sender
+
+    async def _send(self, conn: Connection) -> None:
+        try:
+            await conn.run_sender()
+        except Exception:  # the socket broke: the receive loop ends too
+            await conn.close(1011, "send failed")
+
+    async def _open(self, ws: WebSocket, hello: dict[str, Any]) -> Connection:
+        token = str(hello.get("token", ""))
+        resume = hello.get("resume") or {}
+        if not isinstance(resume, dict):
+            raise BreakoutError(
+                "resume must map meeting ids to sequence numbers", code="invalid_input"
+            )
+        if hmac.compare_digest(token.encode(), self.admin_key.encode()):
+            class_id = str(hello.get("class_id", ""))
+            await self.store.meeting(class_id)
+            participant_id, class_wide, current = None, True, class_id
+        else:
+            who = await self.store.credential(hash_token(token))
+            if who is None:
+                raise BreakoutError("unknown token", code="unauthorized")
+            class_id, participant_id = who.class_id, who.participant_id
+            preset = await self.activities.classes.preset(who.preset)
+            class_wide = preset.allows(CAN_ALTER)
+            state = await self.store.load(class_id)
+            current = state.person(participant_id).current
+        meetings = {class_id, current}
+        if class_wide:
+            rooms = await self.store.rooms_of_class(class_id)
+            meetings |= {r["id"] for r in rooms if r["status"] == "open"}
+            meetings |= {m for m in resume if m in {r["id"] for r in rooms}}
+        conn = Connection(
+            ws,
+            class_id=class_id,
+            participant_id=participant_id,
+            class_wide=class_wide,
+            queue_size=self.queue_size,
+            backlog=self._backlog,
+            window=self.window,
+        )
+        # Subscribe first (live events queue up), then replay: nothing falls in between.
+        conn.sent = dict.fromkeys(meetings)
+        last = {m: (await self.store.meeting(m))["last_seq"] for m in meetings}
+        self.hub.add(conn)
+        await conn.send_control(
+            {
+                "type": protocol.WELCOME,
+                "class_id": class_id,
+                "participant_id": participant_id,
+                "meeting_id": current,
+                "meetings": {m: last[m] for m in sorted(meetings)},
+            }
+        )
+        for m in sorted(meetings):
+            after = resume.get(m)
+            if isinstance(after, int) and after < last[m]:
+                await conn.replay(m, max(after, 0), last[m])
+            else:
+                conn.sent[m] = last[m]
+        return conn
+
+    async def _receive(self, conn: Connection) -> None:
+        while not conn.closed:
+            try:
+                raw = await asyncio.wait_for(conn.ws.receive_text(), self.idle_timeout)
+            except asyncio.TimeoutError:
+                await conn.close(protocol.CLOSE_IDLE, "no ping within the idle timeout")
+                return
+            except (WebSocketDisconnect, RuntimeError):
+                return
+            try:
+                message = json.loads(raw)
+                kind = message.get("type")
+            except (ValueError, AttributeError):
+                conn.offer(None, 0, _error("invalid_input", "messages are JSON objects"))
+                continue
+            if kind == protocol.PING:
+                conn.offer(
+                    None, 0, protocol.encode({"type": protocol.PONG, "id": message.get("id")})
+                )
+            elif kind == protocol.SUBSCRIBE:
+                await self._subscribe(conn, message)
+            elif kind == protocol.UNSUBSCRIBE:
+                self.hub.unsubscribe(conn, str(message.get("meeting_id")))
+            else:
+                conn.offer(None, 0, _error("invalid_input", f"unknown message type {kind!r}"))
+
+    async def _subscribe(self, conn: Connection, message: dict[str, Any]) -> None:
+        meeting_id = str(message.get("meeting_id", ""))
+        try:
+            meeting = await self.store.meeting(meeting_id)
+            if meeting["class_id"] != conn.class_id:
+                raise BreakoutError("that meeting belongs to another class", code="forbidden")
+            if not conn.class_wide and meeting_id != conn.class_id:
+                state = await self.store.load(conn.class_id)
+                if state.person(conn.participant_id or "").current != meeting_id:
+                    raise BreakoutError(
+                        "a participant follows only the meeting they are in", code="forbidden"
+                    )
+        except BreakoutError as exc:
+            conn.offer(None, 0, protocol.encode({"type": protocol.ERROR, **exc.to_json()}))
+            return
+        after = message.get("after")
+        self.hub.subscribe(conn, meeting_id, None)
+        if isinstance(after, int) and after < meeting["last_seq"]:
+            if not conn.request_replay(meeting_id, max(after, 0), meeting["last_seq"]):
+                self.hub.cut_off(conn)
+                return
+        else:
+            conn.sent[meeting_id] = meeting["last_seq"]
+        conn.offer(
+            None, 0, protocol.encode({"type": protocol.SUBSCRIBED, "meetings": sorted(conn.sent)})
+        )
+
+
+def _error(code: str, message: str) -> str:
+    return protocol.encode({"type": protocol.ERROR, "error": {"code": code, "message": message}})
