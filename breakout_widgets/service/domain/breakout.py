@@ -297,7 +297,8 @@ def close(
     b.status = CLOSED
     b.closed_at = now
     b.snapshot_assignment = snapshot
-    state.last_assignment = snapshot
+    if snapshot:  # a breakout whose rooms were all deleted leaves nothing to recreate
+        state.last_assignment = snapshot
     return [*events, _state_event(state, "close", reason=reason, breakout_id=b.id)]
 
 
