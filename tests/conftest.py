@@ -24,8 +24,9 @@ PG_URL = os.environ.get("BW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1
 async def _pg(sql: str) -> None:
     import asyncpg
 
-    conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg://", "postgresql://"),
-                                 timeout=10)
+    conn = await asyncpg.connect(
+        PG_URL.replace("postgresql+asyncpg://", "postgresql://"), timeout=10
+    )
     try:
         await conn.execute(sql)
     finally:
@@ -45,8 +46,11 @@ def pg_schema() -> Iterator[str]:
     try:
         asyncio.run(_pg(f'CREATE SCHEMA "{name}"'))
     except Exception as exc:  # a missing database is a failure, never a skip
-        pytest.fail(f"PostgreSQL is not reachable at {PG_URL} ({exc!r}); start it or run "
-                    "`bash .ci/run`, which starts it", pytrace=False)
+        pytest.fail(
+            f"PostgreSQL is not reachable at {PG_URL} ({exc!r}); start it or run "
+            "`bash .ci/run`, which starts it",
+            pytrace=False,
+        )
     try:
         yield name
     finally:

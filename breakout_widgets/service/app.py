@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, WebSocket
+from fastapi import FastAPI, WebSocket
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..errors import InvalidInput
@@ -23,6 +25,42 @@ from .store import Store, make_engine
 from .timer import DeadlineTimer
 
 MAX_BODY = 2 * 1024 * 1024  # a 5,000-name invite fits; anything bigger is refused
+
+
+class _BodyLimit:
+    """Refuse a request body over ``limit`` bytes with 413, with or without a Content-Length.
+
+    A declared length over the limit is answered at once; a chunked body is counted as
+    it is read, and reading stops with 413 once it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        message = f"the request body is larger than {self.limit} bytes"
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                error = InvalidInput(message)
+                error.status = 413
+                await error_response(error)(scope, receive, send)
+                return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:  # FastAPI passes an HTTPException on to the handlers
+                    raise HTTPException(413, message)
+            return msg
+
+        await self.app(scope, limited, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,14 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY:
-            error = InvalidInput(f"the request body is larger than {MAX_BODY} bytes")
-            error.status = 413
-            return error_response(error)
-        return await call_next(request)
+    app.add_middleware(_BodyLimit, limit=MAX_BODY)
 
     app.include_router(meetings.router)
     app.include_router(breakout.router)

@@ -49,6 +49,8 @@ class Classes:
 
     async def create_class(self, title: str, host: str | None) -> dict[str, Any]:
         title = self.limits.name(title, "class title")
+        if host is not None:  # checked first: a refused host must leave no class behind
+            self.limits.name(host, "participant name")
         class_id = new_id("m")
         await self.store.create_class(class_id, title, self.clock())
         body: dict[str, Any] = {"meeting": await self.store.meeting(class_id)}

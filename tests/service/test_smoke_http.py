@@ -6,8 +6,9 @@ import breakout_widgets as bw
 
 
 def test_done_when_example(service):
-    with bw.Classroom.create(service.url, admin_key=service.admin_key, title="Algebra 1",
-                             host="Ms. Rivera") as cls:
+    with bw.Classroom.create(
+        service.url, admin_key=service.admin_key, title="Algebra 1", host="Ms. Rivera"
+    ) as cls:
         _run_lesson(service, cls)
 
 

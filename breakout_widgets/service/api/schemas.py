@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 # Generous outer bounds so a huge body is refused before the domain sees it; the real,
 # configurable limits (names ≤ 100, rooms ≤ 100, …) are checked by the domain.
 _TEXT = 10_000
 _LIST = 100_000
+# A bounded str is also checked to be valid Unicode: a lone surrogate ("\ud800" in the
+# JSON) is refused here instead of failing in the database.
+Text = Annotated[str, Field(max_length=_TEXT)]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: no silent coercion of a wrong type ("3" or true as a number, 5 as a name)
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class PresetBody(Body):
     name: str = Field(max_length=_TEXT)
-    permissions: dict[str, bool]
+    permissions: dict[Text, bool]
 
 
 class ClassBody(Body):
@@ -39,7 +45,7 @@ class Versioned(Body):
 
 class CreateRoomsBody(Versioned):
     count: int | None = Field(default=None, ge=1, le=_LIST)
-    titles: list[str] | None = Field(default=None, max_length=_LIST)
+    titles: list[Text] | None = Field(default=None, min_length=1, max_length=_LIST)
 
 
 class RenameRoomBody(Versioned):
@@ -47,7 +53,7 @@ class RenameRoomBody(Versioned):
 
 
 class ShuffleBody(Versioned):
-    seed: int | str | None = None
+    seed: int | Text | None = None
 
 
 class Move(Body):

@@ -39,6 +39,7 @@ class Connection:
         self.participant_id = participant_id
         self.class_wide = class_wide  # hosts and the admin see every meeting of the class
         self.sent: dict[str, int | None] = {}  # meeting -> last seq sent (None: from next)
+        self.unsubscribed: set[str] = set()  # meetings the client asked not to follow
         self.queue: asyncio.Queue[tuple[str | None, int, str]] = asyncio.Queue(queue_size)
         self.closed = False
         self._backlog = backlog
@@ -100,8 +101,9 @@ class Connection:
                 await self.ws.send_text(text)
                 continue
             if seq == REPLAY:  # a subscribe asked for backlog: send it in order, here
-                after = self.sent.get(meeting_id) or 0
-                await self.replay(meeting_id, after, int(text))
+                after = self.sent.get(meeting_id)
+                if after is not None:  # None: unsubscribed (or moved) since; nothing owed
+                    await self.replay(meeting_id, after, int(text))
                 continue
             # The hub offered it while we were subscribed; send it even if a later move
             # (in the same batch) unsubscribed us, e.g. a room's "closed" timer event.

@@ -21,7 +21,7 @@ from ..activities import Activities
 from ..classes import hash_token
 from ..domain.permissions import CAN_ALTER
 from . import protocol
-from .connection import Connection
+from .connection import REPLAY, Connection
 from .hub import Hub
 
 
@@ -116,25 +116,31 @@ class EventsEndpoint:
             backlog=self._backlog,
             window=self.window,
         )
-        # Subscribe first (live events queue up), then replay: nothing falls in between.
+        # Subscribe first (live events queue up; the sender task does not run yet), then
+        # read where each meeting stands and replay: nothing falls in between. (Reading
+        # first would miss events published during the read until the meeting's next one.)
         conn.sent = dict.fromkeys(meetings)
-        last = {m: (await self.store.meeting(m))["last_seq"] for m in meetings}
         self.hub.add(conn)
-        await conn.send_control(
-            {
-                "type": protocol.WELCOME,
-                "class_id": class_id,
-                "participant_id": participant_id,
-                "meeting_id": current,
-                "meetings": {m: last[m] for m in sorted(meetings)},
-            }
-        )
-        for m in sorted(meetings):
-            after = resume.get(m)
-            if isinstance(after, int) and after < last[m]:
-                await conn.replay(m, max(after, 0), last[m])
-            else:
-                conn.sent[m] = last[m]
+        try:
+            last = {m: (await self.store.meeting(m))["last_seq"] for m in meetings}
+            await conn.send_control(
+                {
+                    "type": protocol.WELCOME,
+                    "class_id": class_id,
+                    "participant_id": participant_id,
+                    "meeting_id": current,
+                    "meetings": {m: last[m] for m in sorted(meetings)},
+                }
+            )
+            for m in sorted(meetings):
+                after = resume.get(m)
+                if isinstance(after, int) and after < last[m]:
+                    await conn.replay(m, max(after, 0), last[m])
+                else:
+                    conn.sent[m] = last[m]
+        except BaseException:
+            self.hub.remove(conn)
+            raise
         return conn
 
     async def _receive(self, conn: Connection) -> None:
@@ -159,7 +165,9 @@ class EventsEndpoint:
             elif kind == protocol.SUBSCRIBE:
                 await self._subscribe(conn, message)
             elif kind == protocol.UNSUBSCRIBE:
-                self.hub.unsubscribe(conn, str(message.get("meeting_id")))
+                meeting_id = str(message.get("meeting_id"))
+                conn.unsubscribed.add(meeting_id)
+                self.hub.unsubscribe(conn, meeting_id)
             else:
                 conn.offer(None, 0, _error("invalid_input", f"unknown message type {kind!r}"))
 
@@ -179,6 +187,7 @@ class EventsEndpoint:
             conn.offer(None, 0, protocol.encode({"type": protocol.ERROR, **exc.to_json()}))
             return
         after = message.get("after")
+        conn.unsubscribed.discard(meeting_id)
         self.hub.subscribe(conn, meeting_id, None)
         if isinstance(after, int) and after < meeting["last_seq"]:
             if not conn.request_replay(meeting_id, max(after, 0), meeting["last_seq"]):
@@ -186,6 +195,13 @@ class EventsEndpoint:
                 return
         else:
             conn.sent[meeting_id] = meeting["last_seq"]
+        # Events committed between the read above and the subscription reached the hub
+        # before this connection listened: have the sender fetch them from the store (it
+        # skips what it already sent), rather than wait for the meeting's next event.
+        now_last = (await self.store.meeting(meeting_id))["last_seq"]
+        if now_last > meeting["last_seq"] and not conn.offer(meeting_id, REPLAY, str(now_last)):
+            self.hub.cut_off(conn)
+            return
         conn.offer(
             None, 0, protocol.encode({"type": protocol.SUBSCRIBED, "meetings": sorted(conn.sent)})
         )

@@ -89,6 +89,8 @@ class Hub:
             text = protocol.encode(event.to_json())
             targets = set(self.by_meeting.get(event.meeting_id, ()))
             for conn in self.by_class.get(event.class_id, ()):
+                if event.meeting_id in conn.unsubscribed:
+                    continue  # a host's explicit unsubscribe holds until they subscribe
                 if event.meeting_id not in conn.sent:
                     self.subscribe(conn, event.meeting_id, None)  # a new room
                 targets.add(conn)

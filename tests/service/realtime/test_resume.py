@@ -1,0 +1,189 @@
+"""Resume after a dropped connection: every missed event once, in order; reload on a big
+gap. On SQLite and PostgreSQL, over real WebSockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from rt_helpers import Ws, chat_of, expect, new_classroom, of_type
+
+WINDOW = 100  # the service's resume window here: a gap of exactly 100 still replays
+
+
+@pytest.fixture
+def resume_server(backend, make_server):
+    return make_server(backend, resume_window=WINDOW, chat_rate=1000, chat_burst=1000)
+
+
+async def _send_many(k, texts: list[str]) -> list[dict]:
+    """Post ``texts`` as Bob, a few at a time, each text once; the acks in seq order
+    (which is the order every client must see them in)."""
+    acks: list[dict] = []
+    for start in range(0, len(texts), 8):
+        batch = texts[start : start + 8]
+        responses = await asyncio.gather(
+            *(k.chat("Bob", t, client_id=f"{t}-{start}") for t in batch)
+        )
+        acks += [expect(r, 201) for r in responses]
+    return sorted(acks, key=lambda a: a["seq"])
+
+
+def _texts(messages):
+    return [m["data"]["text"] for m in messages]
+
+
+def _assert_in_order_once(ws: Ws, meeting_id: str) -> None:
+    """Every event of ``meeting_id`` this client saw, across connections: seq +1 each."""
+    seqs = [m["seq"] for m in ws.events(meeting_id=meeting_id)]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), seqs
+
+
+async def test_resume_after_drops_and_reload_on_a_big_gap(resume_server):
+    url, admin_key = resume_server.url, resume_server.settings.admin_key
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        k = await new_classroom(http, url, admin_key, "Ada", "Bob", "Cy")
+        await k.start_rooms({"Red": ["Ada", "Bob"], "Blue": ["Cy"]})
+        red = k.rooms["Red"]
+        ada = await Ws(url, k.tokens["Ada"]).open()
+        try:
+            await _closed_then_100_messages(k, url, ada, red)
+            ada = await _dropped_in_the_middle_of_a_stream(k, url, ada, red)
+            ada = await _reload_on_a_gap_larger_than_the_window(k, url, ada, red)
+            await _subscribe_with_after(k, url, red)
+        finally:
+            await ada.close()
+
+
+async def _closed_then_100_messages(k, url, ada, red):
+    for i in range(3):
+        expect(await k.chat("Bob", f"before {i}"), 201)
+    assert _texts(await ada.collect(chat_of(red), 3)) == [f"before {i}" for i in range(3)]
+    await ada.close()
+
+    acks = await _send_many(k, [f"missed {i}" for i in range(100)])
+    assert acks[-1]["seq"] - ada.last[red] == WINDOW, "a gap of exactly the window"
+    resumed = await Ws(url, k.tokens["Ada"], resume=dict(ada.last)).open()
+    resumed.received = ada.received  # one log across both connections
+    assert resumed.welcome["meetings"][red] == acks[-1]["seq"]
+    got = await resumed.collect(chat_of(red), 100)
+    assert _texts(got) == [a["text"] for a in acks]
+    assert sorted(_texts(got)) == sorted(f"missed {i}" for i in range(100))
+    assert [m["seq"] for m in got] == [a["seq"] for a in acks]
+    assert [m["data"]["id"] for m in got] == [a["id"] for a in acks]
+
+    # then live events, still numbered on
+    live = expect(await k.chat("Bob", "live after resume"), 201)
+    message = await resumed.wait_for(chat_of(red))
+    assert message["seq"] == live["seq"] == acks[-1]["seq"] + 1
+    await resumed.quiet(0.3)
+    texts = _texts(resumed.events("chat_message", red))
+    assert len(texts) == len(set(texts)) == 104, "each message exactly once"
+    _assert_in_order_once(resumed, red)
+    _assert_in_order_once(resumed, k.id)
+    ada.__dict__.update(resumed.__dict__)
+
+
+async def _dropped_in_the_middle_of_a_stream(k, url, ada, red):
+    """Bob sends 100 messages while Ada's connection breaks after ~30 and comes back."""
+    expected = [f"stream {i}" for i in range(100)]
+
+    async def stream() -> list[dict]:
+        acks = []
+        for text in expected:
+            acks.append(expect(await k.chat("Bob", text), 201))
+            await asyncio.sleep(0.002)
+        return acks
+
+    sender = asyncio.create_task(stream())
+    first = await ada.collect(chat_of(red), 30, timeout=20)
+    assert _texts(first) == expected[:30]
+    await ada.drop()  # what was still unread is lost with the connection
+    assert not sender.done(), "the drop should happen while the stream goes on"
+
+    resumed = await Ws(url, k.tokens["Ada"], resume=dict(ada.last)).open()
+    resumed.received = ada.received
+    rest = await resumed.collect(chat_of(red), 70, timeout=20)
+    acks = await sender
+    assert _texts(rest) == expected[30:]
+    await resumed.quiet(0.3)
+    stream_events = [
+        m for m in resumed.events("chat_message", red) if "stream" in m["data"]["text"]
+    ]
+    assert _texts(stream_events) == expected, "all 100 once, in order, across the drop"
+    assert [m["seq"] for m in stream_events] == [a["seq"] for a in acks]
+    _assert_in_order_once(resumed, red)
+    _assert_in_order_once(resumed, k.id)
+    return resumed
+
+
+async def _reload_on_a_gap_larger_than_the_window(k, url, ada, red):
+    await ada.close()
+    main_before = ada.last[k.id]
+    await _send_many(k, [f"gap {i}" for i in range(WINDOW + 1)])
+    last_red = (await k.history(k.host_token, red, limit=1))["messages"][-1]["seq"]
+    # Main moved a little meanwhile (Ada went offline, Cy asked for help): within the window.
+    expect(await k.http.post("/v1/help", headers=k.as_("Cy")), 201)
+
+    resumed = await Ws(url, k.tokens["Ada"], resume=dict(ada.last)).open()
+    reload = await resumed.wait_for(of_type("reload"))
+    assert reload["meeting_id"] == red and reload["seq"] == last_red
+    help_event = await resumed.wait_for(of_type("help_requested"))
+    assert help_event["meeting_id"] == k.id and help_event["seq"] > main_before
+    await resumed.quiet(0.3)
+    assert not [m for m in resumed.received if m["type"] == "chat_message"], "no replay of Red"
+    assert resumed.events(meeting_id=k.id)[0]["seq"] == main_before + 1, "main replayed whole"
+    _assert_in_order_once(resumed, k.id)
+
+    # after the reload the client reads the history and goes on from the reload's seq
+    history = await k.history(k.tokens["Ada"], red, limit=5)
+    assert history["messages"][-1]["seq"] == reload["seq"]
+    live = expect(await k.chat("Bob", "after reload"), 201)
+    message = await resumed.wait_for(chat_of(red))
+    assert message["seq"] == live["seq"] == reload["seq"] + 1
+    return resumed
+
+
+async def _subscribe_with_after(k, url, red):
+    """A host that unsubscribed from a room catches up by subscribing with ``after``."""
+    host = await Ws(url, k.host_token).open()
+    try:
+        since = host.welcome["meetings"][red]
+        await host.send({"type": "unsubscribe", "meeting_id": red})
+        await host.send({"type": "ping", "id": "sync"})
+        await host.wait_for(of_type("pong"))
+        for i in range(10):
+            expect(await k.chat("Bob", f"while away {i}"), 201)
+        await host.quiet(0.2)
+        assert not host.events(meeting_id=red), "unsubscribed: nothing of Red"
+        await host.send({"type": "subscribe", "meeting_id": red, "after": since})
+        got = await host.collect(chat_of(red), 10)
+        assert _texts(got) == [f"while away {i}" for i in range(10)]
+        assert [m["seq"] for m in got] == list(range(since + 1, since + 11))
+        await host.wait_for(of_type("subscribed"))
+        expect(await k.chat("Bob", "live again"), 201)
+        assert (await host.wait_for(chat_of(red)))["seq"] == since + 11
+        await host.quiet(0.2)
+        _assert_in_order_once(host, red)
+
+        # subscribing again to what one follows already, mid-stream, loses nothing
+        stream = asyncio.create_task(_send_many(k, [f"resubscribe {i}" for i in range(40)]))
+        while not stream.done():
+            await host.send({"type": "subscribe", "meeting_id": red})
+            await host.send({"type": "subscribe", "meeting_id": k.id})
+            await asyncio.sleep(0.003)
+        acks = await stream
+        got = await host.collect(
+            lambda m: chat_of(red)(m) and m["data"]["text"].startswith("resubscribe"), 40
+        )
+        assert [m["seq"] for m in got] == [a["seq"] for a in acks], (
+            [m["seq"] for m in got],
+            [a["seq"] for a in acks],
+        )
+        await host.quiet(0.2)
+        _assert_in_order_once(host, red)
+        _assert_in_order_once(host, k.id)
+    finally:
+        await host.close()
