@@ -17,7 +17,11 @@ def names_from(source: Any) -> list[str]:
     if hasattr(source, "columns") and hasattr(source, "__getitem__"):  # a DataFrame
         if "name" not in source.columns:
             raise InvalidInput("the DataFrame needs a 'name' column")
-        return [str(n) for n in source["name"].tolist()]
+        # like a CSV file: trim names and skip empty cells (None / NaN / NA for pandas)
+        column = source["name"]
+        column = column.dropna() if hasattr(column, "dropna") else column
+        cells = (str(n).strip() for n in column.tolist() if n is not None)
+        return [n for n in cells if n]
     if isinstance(source, (str, os.PathLike)):
         return _from_csv(Path(source))
     if isinstance(source, Iterable):

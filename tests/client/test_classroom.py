@@ -138,6 +138,14 @@ def test_invite_many_from_a_dataframe(cls):
     assert _student_names(cls) == ["Ada", "Grace"]
 
 
+def test_invite_many_from_a_dataframe_skips_blank_cells_like_a_csv(cls, tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("name,seat\nAda,1\n,2\n Grace ,3\n")
+    invites = cls.invite_many(pd.read_csv(path))  # pandas reads the blank cell as NaN
+    assert [i.name for i in invites] == ["Ada", "Grace"]
+    assert "nan" not in _student_names(cls)
+
+
 def test_invite_many_from_a_dataframe_without_name_column(cls):
     frame = pd.DataFrame({"student": ["Ada", "Grace"]})
     with pytest.raises(bw.InvalidInput, match="'name' column") as err:

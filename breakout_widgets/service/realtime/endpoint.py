@@ -188,11 +188,16 @@ class EventsEndpoint:
             return
         after = message.get("after")
         conn.unsubscribed.discard(meeting_id)
+        following, position = meeting_id in conn.sent, conn.sent.get(meeting_id)
         self.hub.subscribe(conn, meeting_id, None)
         if isinstance(after, int) and after < meeting["last_seq"]:
             if not conn.request_replay(meeting_id, max(after, 0), meeting["last_seq"]):
                 self.hub.cut_off(conn)
                 return
+        elif following:
+            # Already followed: go on from what was sent. (The seq read above may be older
+            # or newer than that; either would send events twice or skip queued ones.)
+            conn.sent[meeting_id] = position
         else:
             conn.sent[meeting_id] = meeting["last_seq"]
         # Events committed between the read above and the subscription reached the hub
