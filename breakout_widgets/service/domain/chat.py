@@ -38,6 +38,6 @@ class RateLimiter:
             raise RateLimited(
                 f"too many messages: at most {self.rate:g} per second (bursts of "
                 f"{self.burst:g}); try again in {wait:.1f} s",
-                retry_after=round(wait, 2),
+                retry_after=max(round(wait, 2), 0.01),  # never "retry after 0"
             )
         self._buckets[key] = (tokens - 1.0, now)

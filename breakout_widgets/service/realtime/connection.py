@@ -40,6 +40,7 @@ class Connection:
         self.class_wide = class_wide  # hosts and the admin see every meeting of the class
         self.sent: dict[str, int | None] = {}  # meeting -> last seq sent (None: from next)
         self.unsubscribed: set[str] = set()  # meetings the client asked not to follow
+        self.meeting: str | None = None  # where the participant is, as moves came in
         self.queue: asyncio.Queue[tuple[str | None, int, str]] = asyncio.Queue(queue_size)
         self.closed = False
         self._backlog = backlog

@@ -92,7 +92,7 @@ class EventsEndpoint:
         if hmac.compare_digest(token.encode(), self.admin_key.encode()):
             class_id = str(hello.get("class_id", ""))
             await self.store.meeting(class_id)
-            participant_id, class_wide, current = None, True, class_id
+            participant_id, class_wide = None, True
         else:
             who = await self.store.credential(hash_token(token))
             if who is None:
@@ -100,13 +100,6 @@ class EventsEndpoint:
             class_id, participant_id = who.class_id, who.participant_id
             preset = await self.activities.classes.preset(who.preset)
             class_wide = preset.allows(CAN_ALTER)
-            state = await self.store.load(class_id)
-            current = state.person(participant_id).current
-        meetings = {class_id, current}
-        if class_wide:
-            rooms = await self.store.rooms_of_class(class_id)
-            meetings |= {r["id"] for r in rooms if r["status"] == "open"}
-            meetings |= {m for m in resume if m in {r["id"] for r in rooms}}
         conn = Connection(
             ws,
             class_id=class_id,
@@ -116,23 +109,46 @@ class EventsEndpoint:
             backlog=self._backlog,
             window=self.window,
         )
-        # Subscribe first (live events queue up; the sender task does not run yet), then
-        # read where each meeting stands and replay: nothing falls in between. (Reading
-        # first would miss events published during the read until the meeting's next one.)
-        conn.sent = dict.fromkeys(meetings)
+        # Join the hub first, following the main meeting: from now on every event reaches
+        # this connection (queued: the sender task does not run yet) and a move of this
+        # participant moves its subscription (Hub._follow). Only then read where things
+        # stand, in this order: main's last seq, then the participant's meeting. A move
+        # committed after the first read is delivered as an event; one published while we
+        # read has already set ``conn.meeting``, which is newer than what we read.
+        conn.sent = {class_id: None}
         self.hub.add(conn)
         try:
-            last = {m: (await self.store.meeting(m))["last_seq"] for m in meetings}
+            last = {class_id: (await self.store.meeting(class_id))["last_seq"]}
+            current = class_id
+            if participant_id is not None:
+                state = await self.store.load(class_id)
+                current = state.person(participant_id).current
+            if conn.meeting is None:
+                conn.meeting = current
+            current = conn.meeting
+            meetings = {class_id, current}
+            if class_wide:
+                rooms = await self.store.rooms_of_class(class_id)
+                meetings |= {r["id"] for r in rooms if r["status"] == "open"}
+                meetings |= {m for m in resume if m in {r["id"] for r in rooms}}
+            for m in meetings - set(conn.sent):
+                self.hub.subscribe(conn, m, None)
+            while missing := set(conn.sent) - set(last):  # a move may add one meanwhile
+                for m in missing:
+                    last[m] = (await self.store.meeting(m))["last_seq"]
+            meetings = set(conn.sent)
             await conn.send_control(
                 {
                     "type": protocol.WELCOME,
                     "class_id": class_id,
                     "participant_id": participant_id,
-                    "meeting_id": current,
+                    "meeting_id": conn.meeting,
                     "meetings": {m: last[m] for m in sorted(meetings)},
                 }
             )
             for m in sorted(meetings):
+                if m not in conn.sent:
+                    continue  # moved out of it meanwhile
                 after = resume.get(m)
                 if isinstance(after, int) and after < last[m]:
                     await conn.replay(m, max(after, 0), last[m])

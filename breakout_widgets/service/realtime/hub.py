@@ -107,6 +107,7 @@ class Hub:
             if conn.class_wide:
                 continue
             old, new = event.data.get("from"), event.data.get("to")
+            conn.meeting = new
             if old and old != conn.class_id:
                 self.unsubscribe(conn, old)
             if new and new not in conn.sent:

@@ -270,3 +270,26 @@ def of_type(type_: str, **data: Any) -> Callable[[Message], bool]:
         )
 
     return match
+
+
+class SlowDown:
+    """Make one async method of the in-process service pause after it ran, while armed.
+
+    The service of the ``service`` fixtures runs in a thread of the test process, so a
+    patched class method lets a test hold the service between two steps (to line up a
+    race deterministically). Arm it, start the request, disarm it, then act.
+    """
+
+    def __init__(self, monkeypatch, cls: type, name: str, seconds: float) -> None:
+        self.armed = False
+        self.hits = 0
+        original = getattr(cls, name)
+
+        async def slow(*args: Any, **kwargs: Any) -> Any:
+            result = await original(*args, **kwargs)
+            if self.armed:
+                self.hits += 1
+                await asyncio.sleep(seconds)
+            return result
+
+        monkeypatch.setattr(cls, name, slow)

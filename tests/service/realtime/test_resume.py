@@ -8,7 +8,9 @@ import asyncio
 
 import httpx
 import pytest
-from rt_helpers import Ws, chat_of, expect, new_classroom, of_type
+from rt_helpers import SlowDown, Ws, chat_of, expect, new_classroom, of_type
+
+from breakout_widgets.service.store.store import Store
 
 WINDOW = 100  # the service's resume window here: a gap of exactly 100 still replays
 
@@ -224,3 +226,54 @@ async def test_reload_on_a_gap_larger_than_the_window(small_window_server):
             assert not [m for m in host.events("chat_message") if m["seq"] <= reload["seq"]]
         finally:
             await host.close()
+
+
+async def test_an_event_during_the_connect_is_not_held_back(sqlite_service, monkeypatch):
+    """A message sent while a connection is being set up arrives at once, not only with
+    the meeting's next event."""
+    service = sqlite_service
+    slow_meeting = SlowDown(monkeypatch, Store, "meeting", 0.3)
+    async with httpx.AsyncClient(base_url=service.url, timeout=30) as http:
+        k = await new_classroom(http, service.url, service.admin_key, "Ada", "Bob")
+        first = await Ws(service.url, k.tokens["Ada"]).open()  # so no presence event follows
+        second = None
+        try:
+            slow_meeting.armed = True
+            opening = asyncio.create_task(Ws(service.url, k.tokens["Ada"]).open())
+            while not slow_meeting.hits:  # the connection has read where main stands
+                await asyncio.sleep(0.005)
+            slow_meeting.armed = False
+            sent = expect(await k.chat("Bob", "during the connect"), 201)
+            second = await opening
+            got = await second.wait_for(chat_of(k.id), timeout=3)
+            assert got["seq"] == sent["seq"] and got["data"]["text"] == "during the connect"
+        finally:
+            await first.close()
+            if second is not None:
+                await second.close()
+
+
+async def test_an_event_during_a_subscribe_is_not_held_back(sqlite_service, monkeypatch):
+    service = sqlite_service
+    slow_meeting = SlowDown(monkeypatch, Store, "meeting", 0.3)
+    async with httpx.AsyncClient(base_url=service.url, timeout=30) as http:
+        k = await new_classroom(http, service.url, service.admin_key, "Ada", "Bob")
+        await k.start_rooms({"Red": ["Ada", "Bob"]})
+        red = k.rooms["Red"]
+        ada = await Ws(service.url, k.tokens["Ada"]).open()
+        try:
+            await ada.send({"type": "unsubscribe", "meeting_id": red})
+            await ada.send({"type": "ping", "id": 1})
+            await ada.wait_for(of_type("pong"))
+            slow_meeting.armed = True
+            await ada.send({"type": "subscribe", "meeting_id": red})
+            while not slow_meeting.hits:  # the subscribe has read where Red stands
+                await asyncio.sleep(0.005)
+            slow_meeting.armed = False
+            sent = expect(await k.chat("Bob", "during the subscribe"), 201)
+            got = await ada.wait_for(chat_of(red), timeout=3)
+            assert got["seq"] == sent["seq"]
+            await ada.quiet(0.2)
+            assert len(ada.events("chat_message")) == 1
+        finally:
+            await ada.close()

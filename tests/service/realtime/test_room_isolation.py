@@ -6,8 +6,13 @@ participant's subscribe to another room is refused; the host sees both rooms.
 
 from __future__ import annotations
 
-from rt_helpers import Ws, chat_of, new_classroom, of_type
+import asyncio
+
+import httpx
+from rt_helpers import SlowDown, Ws, chat_of, expect, new_classroom, of_type
 from websockets.asyncio.client import connect
+
+from breakout_widgets.service.store.store import Store
 
 
 async def test_rooms_are_isolated_and_the_host_sees_all(service, http):
@@ -138,3 +143,87 @@ async def test_admin_key_and_bad_hellos(service, http):
         await bad.close()
     # and REST needs a token too
     assert (await http.post("/v1/chat", json={"text": "hi"})).status_code == 401
+
+
+async def test_students_connecting_while_the_host_moves_them_follow_their_room(sqlite_service):
+    """Connect while rooms are shuffled: each student ends up told, and following, exactly
+    the room they are in (a move racing a connect is neither missed nor doubled)."""
+    service = sqlite_service
+    async with httpx.AsyncClient(base_url=service.url, timeout=30) as http:
+        await _connect_while_moving(service, http)
+
+
+async def _connect_while_moving(service, http):
+    names = [f"s{i:02d}" for i in range(12)]
+    k = await new_classroom(http, service.url, service.admin_key, *names)
+    await k.start_rooms({"A": names[:4], "B": names[4:8], "C": names[8:]})
+    clients: list[tuple[str, Ws]] = []
+
+    async def shuffles() -> None:
+        for seed in range(12):
+            await k.breakout("shuffle", seed=seed)
+
+    async def connects() -> None:
+        for _ in range(3):
+            opened = await asyncio.gather(*(Ws(service.url, k.tokens[n]).open() for n in names))
+            clients.extend(zip(names, opened, strict=True))
+            await asyncio.sleep(0.03)
+
+    try:
+        await asyncio.gather(shuffles(), connects())
+        final = expect(await http.get(f"/v1/meetings/{k.id}", headers=k.host))["last_seq"]
+        wrong = []
+        for name, ws in clients:
+            if ws.last[k.id] < final:  # read up to main's last event
+                await ws.wait_for(lambda m: m.get("seq") == final and m["meeting_id"] == k.id)
+            told, follows = ws.welcome["meeting_id"], set(ws.welcome["meetings"])
+            for m in ws.received:
+                if m["type"] == "meeting_changed" and m["data"]["participant_id"] == k.ids[name]:
+                    told = m["data"]["to"]
+                elif m["type"] == "subscribed":
+                    follows = set(m["meetings"])
+            actual = expect(await http.get("/v1/me", headers=k.as_(name)))["meeting"]["id"]
+            if told != actual or follows != {k.id, actual}:
+                wrong.append((name, told == actual, sorted(follows), actual))
+        assert not wrong, wrong
+    finally:
+        for _, ws in clients:
+            await ws.close()
+
+
+async def test_a_move_while_a_student_connects_is_not_missed(sqlite_service, monkeypatch):
+    """The host moves Ada while her connection is being set up: she is told, and follows,
+    the room she ends up in."""
+    service = sqlite_service
+    slow_load = SlowDown(monkeypatch, Store, "load", 0.3)
+    async with httpx.AsyncClient(base_url=service.url, timeout=30) as http:
+        k = await new_classroom(http, service.url, service.admin_key, "Ada", "Bob")
+        await k.start_rooms({"Red": ["Bob"]})  # Ada stays in main
+        red = k.rooms["Red"]
+        version = await k.version()
+        slow_load.armed = True
+        opening = asyncio.create_task(Ws(service.url, k.tokens["Ada"]).open())
+        while not slow_load.hits:  # her connection has read the class and waits
+            await asyncio.sleep(0.005)
+        slow_load.armed = False
+        moves = [{"participant_id": k.ids["Ada"], "room_id": red}]
+        response = await http.post(
+            f"/v1/meetings/{k.id}/breakout/assign",
+            json={"version": version, "moves": moves},
+            headers=k.host,
+        )
+        expect(response)
+        ada = await opening
+        try:
+            told = ada.welcome["meeting_id"]
+            follows = set(ada.welcome["meetings"])
+            await k.chat("Bob", "hello Ada")
+            await ada.wait_for(chat_of(red), timeout=5)  # she follows Red
+            for m in ada.received:
+                if m["type"] == "meeting_changed":
+                    told = m["data"]["to"]
+                elif m["type"] == "subscribed":
+                    follows = set(m["meetings"])
+            assert told == red and follows == {k.id, red}
+        finally:
+            await ada.close()
