@@ -91,9 +91,7 @@ class RunningService:
     server: BackgroundServer
 
 
-@pytest.fixture
-def service(backend: Backend) -> Iterator[RunningService]:
-    """The real service over HTTP on 127.0.0.1, on SQLite and on PostgreSQL."""
+def _running(backend: Backend) -> Iterator[RunningService]:
     server = BackgroundServer(backend.settings(timer_poll=0.5))
     server.start()
     try:
@@ -104,12 +102,12 @@ def service(backend: Backend) -> Iterator[RunningService]:
 
 
 @pytest.fixture
+def service(backend: Backend) -> Iterator[RunningService]:
+    """The real service over HTTP on 127.0.0.1, on SQLite and on PostgreSQL."""
+    yield from _running(backend)
+
+
+@pytest.fixture
 def sqlite_service(sqlite_backend: Backend) -> Iterator[RunningService]:
     """The real service over HTTP on SQLite only (for tests of the controller's logic)."""
-    server = BackgroundServer(sqlite_backend.settings(timer_poll=0.5))
-    server.start()
-    try:
-        assert server.settings.admin_key
-        yield RunningService(server.url, server.settings.admin_key, sqlite_backend, server)
-    finally:
-        server.stop()
+    yield from _running(sqlite_backend)

@@ -30,6 +30,7 @@ class Participant:
     room_id: str | None = None
     mic: bool = False
     camera: bool = False
+    online: bool = False  # has a live connection (known in the breakout state)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Participant:
@@ -41,6 +42,7 @@ class Participant:
             data.get("room_id"),
             bool(data.get("mic")),
             bool(data.get("camera")),
+            bool(data.get("online")),
         )
 
 

@@ -67,6 +67,9 @@ def test_chat_arrives_live_while_the_main_thread_is_busy(lesson):
     got: list[str] = []
     ada.on("chat_message", lambda e: got.append(e["data"]["text"]))
     ada.connect()
+    # Presence shows on the board's roster: Ada is connected, Grace is not (yet).
+    online = {p.name: p.online for r in host.breakout.rooms for p in r.participants}
+    assert online == {"Ada": True, "Grace": False, "Alan": False}
     blue: list[str] = []
     alan.on("chat_message", lambda e: blue.append(e["data"]["text"]))
     alan.connect()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from ...errors import InvalidInput
 from .deps import CallerDep, ClassesDep
@@ -30,10 +30,16 @@ async def _run(
 
 
 @router.get("")
-async def get_state(class_id: str, caller: CallerDep, classes: ClassesDep) -> dict[str, Any]:
-    """Rooms, assignments, the timer and every participant's place."""
+async def get_state(
+    class_id: str, request: Request, caller: CallerDep, classes: ClassesDep
+) -> dict[str, Any]:
+    """Rooms, assignments, the timer and every participant's place and presence."""
     classes.require_member(caller.who, class_id)
-    return (await classes.state(class_id)).to_json()
+    body = (await classes.state(class_id)).to_json()
+    online = request.app.state.hub.online([p["id"] for p in body["participants"]])
+    for p in body["participants"]:
+        p["online"] = p["id"] in online
+    return body
 
 
 @router.post("/rooms", status_code=201)

@@ -63,9 +63,6 @@ class Connection:
         self.sent[meeting_id] = after
         return self.offer(meeting_id, REPLAY, str(last_seq))
 
-    def wants(self, meeting_id: str) -> bool:
-        return meeting_id in self.sent
-
     # -- the sender task -------------------------------------------------------------------
 
     async def send_control(self, message: dict[str, Any]) -> None:

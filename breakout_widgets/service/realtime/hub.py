@@ -28,7 +28,6 @@ class Hub:
         self.presence_grace = presence_grace
         self.on_presence: PresenceHook = lambda class_id, pid, online: None
         self._offline_timers: dict[str, asyncio.TimerHandle] = {}
-        self.cut_off_count = 0
 
     # -- membership -----------------------------------------------------------------------
 
@@ -79,7 +78,10 @@ class Hub:
             self.on_presence(class_id, pid, False)
 
     def online(self, participant_ids: list[str]) -> set[str]:
-        return {p for p in participant_ids if self.by_participant.get(p)}
+        """Who of these has an open connection to this process (or is within the grace)."""
+        return {
+            p for p in participant_ids if self.by_participant.get(p) or p in self._offline_timers
+        }
 
     # -- fan-out --------------------------------------------------------------------------
 
@@ -122,16 +124,8 @@ class Hub:
         """Disconnect a slow consumer without waiting for it."""
         if conn.closed:
             return
-        self.cut_off_count += 1
         self.remove(conn)
         conn.closed = True
         asyncio.get_running_loop().create_task(
             conn.close(protocol.CLOSE_TOO_SLOW, "too slow: resume when you can read again")
         )
-
-    def stats(self) -> dict[str, int]:
-        return {
-            "connections": sum(len(s) for s in self.by_participant.values()),
-            "meetings": len(self.by_meeting),
-            "cut_off": self.cut_off_count,
-        }
