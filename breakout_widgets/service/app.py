@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hub = Hub(presence_grace=settings.presence_grace)
         activities = Activities(classes, RateLimiter(settings.chat_rate, settings.chat_burst))
         classes.published = hub.publish
+        classes.online = hub.online
         hub.on_presence = activities.presence_changed
         app.state.endpoint = EventsEndpoint(
             activities,

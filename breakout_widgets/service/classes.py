@@ -44,6 +44,7 @@ class Classes:
         self.clock = clock
         self.deadline_changed: Callable[[], None] = lambda: None  # set by the timer
         self.published: Callable[[list[StoredEvent]], None] = lambda events: None
+        self.online: Callable[[list[str]], set[str]] = lambda ids: set()  # set by the hub
 
     # -- classes and people ---------------------------------------------------------------
 
@@ -91,6 +92,14 @@ class Classes:
 
     async def state(self, class_id: str) -> ClassState:
         return await self.store.load(class_id)
+
+    def state_json(self, state: ClassState) -> dict[str, Any]:
+        """The breakout state as the API answers it, with each participant's presence."""
+        body = state.to_json()
+        online = self.online([p["id"] for p in body["participants"]])
+        for p in body["participants"]:
+            p["online"] = p["id"] in online
+        return body
 
     # -- breakout -------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
 from ...errors import InvalidInput
 from .deps import CallerDep, ClassesDep
@@ -25,21 +25,14 @@ async def _run(
     classes: ClassesDep, caller: CallerDep, class_id: str, action: str, version: int, **args: Any
 ) -> dict[str, Any]:
     await classes.require_host(caller.who, class_id)
-    state = await classes.breakout(class_id, action, version, **args)
-    return state.to_json()
+    return classes.state_json(await classes.breakout(class_id, action, version, **args))
 
 
 @router.get("")
-async def get_state(
-    class_id: str, request: Request, caller: CallerDep, classes: ClassesDep
-) -> dict[str, Any]:
+async def get_state(class_id: str, caller: CallerDep, classes: ClassesDep) -> dict[str, Any]:
     """Rooms, assignments, the timer and every participant's place and presence."""
     classes.require_member(caller.who, class_id)
-    body = (await classes.state(class_id)).to_json()
-    online = request.app.state.hub.online([p["id"] for p in body["participants"]])
-    for p in body["participants"]:
-        p["online"] = p["id"] in online
-    return body
+    return classes.state_json(await classes.state(class_id))
 
 
 @router.post("/rooms", status_code=201)
