@@ -35,9 +35,10 @@ class Chat:
 class Poll:
     """A poll: ``vote(option)``, ``results()`` (option → count), ``close()``."""
 
-    def __init__(self, data: dict[str, Any], transport: SyncTransport) -> None:
+    def __init__(self, data: dict[str, Any], transport: SyncTransport, owner: Any = None) -> None:
         self._data = data
         self._t = transport
+        self._owner = owner  # the Classroom it came from: live updates for PollWidget
 
     id = property(lambda self: self._data["id"])
     question = property(lambda self: self._data["question"])
@@ -71,9 +72,10 @@ class Poll:
 
 
 class Polls:
-    def __init__(self, core: _Core, transport: SyncTransport) -> None:
+    def __init__(self, core: _Core, transport: SyncTransport, owner: Any = None) -> None:
         self._core = core
         self._t = transport
+        self._owner = owner
 
     def create(
         self,
@@ -85,7 +87,8 @@ class Polls:
     ) -> Poll:
         """A poll in the meeting you are in (2-10 options, one vote per person)."""
         data = self._t.run(plans.create_poll(self._core, question, options, anonymous, meeting))
-        return Poll(data, self._t)
+        return Poll(data, self._t, self._owner)
 
     def list(self, meeting: str | None = None) -> list[Poll]:
-        return [Poll(d, self._t) for d in self._t.run(plans.list_polls(self._core, meeting))]
+        polls = self._t.run(plans.list_polls(self._core, meeting))
+        return [Poll(d, self._t, self._owner) for d in polls]

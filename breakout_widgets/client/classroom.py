@@ -300,7 +300,7 @@ class Classroom:
         self._t = transport
         self.breakout = Breakout(core, transport)
         self.chat = Chat(core, transport)
-        self.polls = Polls(core, transport)
+        self.polls = Polls(core, transport, owner=self)
         self._stream: EventStream | None = None
 
     @classmethod
