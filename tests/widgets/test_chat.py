@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from view_probe import ViewProbe, wait_for
+
 import breakout_widgets as bw
 from breakout_widgets.service.server import BackgroundServer
-from view_probe import ViewProbe, wait_for
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import breakout_widgets as bw
 from view_probe import ViewProbe, wait_for
+
+import breakout_widgets as bw
 
 
 def _by_title(switcher: bw.MeetingSwitcher) -> dict[str, dict]:
