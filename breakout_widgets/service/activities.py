@@ -49,7 +49,7 @@ class Activities:
         ).first()
         if row is None:
             raise NotFound("this participant no longer exists")
-        return await self.classes.preset(who.preset), row.meeting_id
+        return await self.classes.preset(who.preset, conn), row.meeting_id
 
     async def _meeting_in_class(self, conn: AsyncConnection, meeting_id: str, class_id: str) -> Any:
         row = (await conn.execute(select(t.meetings).where(t.meetings.c.id == meeting_id))).first()
@@ -283,7 +283,8 @@ class Activities:
         async with self.store.locked(class_id) as conn:
             row = await self._poll(conn, poll_id, class_id)
             if who is not None and who.participant_id != row.creator_id:
-                (await self.classes.preset(who.preset)).require(CAN_ALTER, "close others' polls")
+                preset = await self.classes.preset(who.preset, conn)
+                preset.require(CAN_ALTER, "close others' polls")
             if row.status != "open":
                 return await self._poll_json(conn, row)
             await conn.execute(

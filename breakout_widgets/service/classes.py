@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ..errors import Forbidden, InvalidInput, NotFound
 from .domain import breakout as ops
 from .domain.limits import Limits
@@ -59,8 +61,10 @@ class Classes:
             body["host"] = (await self.invite(class_id, [(host, "host")]))[0]
         return body
 
-    async def preset(self, name: str) -> Preset:
-        presets = await self.store.presets()
+    async def preset(self, name: str, conn: AsyncConnection | None = None) -> Preset:
+        """The preset ``name``; pass the caller's open connection so a request never
+        holds two pooled connections at once (a burst of such requests starved the pool)."""
+        presets = await (self.store._presets(conn) if conn is not None else self.store.presets())
         if name not in presets:
             raise NotFound(f"no preset named '{name}'; known: {', '.join(sorted(presets))}")
         return presets[name]
