@@ -442,7 +442,7 @@ class Classroom:
         self.close()
 
     def __repr__(self) -> str:
-        return repr(self._core)
+        return f"<Classroom {self.title!r} as {self.me.name!r}>"
 
 
 class AsyncBreakout:
