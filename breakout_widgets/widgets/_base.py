@@ -138,7 +138,7 @@ class LiveWidget(anywidget.AnyWidget):
         self._subscriptions.append((controller, event_type, callback))
 
     def _refresh_in_background(self, job: Callable[[], None]) -> None:
-        self._refresher = Refresher(job, name=f"{type(self).__name__}-refresh")
+        self._refresher = Refresher(job, name=f"{type(self).__name__}-refresh", delay=0.005)
 
     def _poke(self, event: dict[str, Any] | None = None) -> None:
         if self._refresher is not None:

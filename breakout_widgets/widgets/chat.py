@@ -64,7 +64,10 @@ class Chat(LiveWidget):
         self._pinned = meeting is not None
         self._recent: list[dict[str, Any]] = []
         self._moved = False
-        self._shown_seq = 0
+        # Seqs sent since the last history: our own message's seq can come back before a
+        # lower one of someone else's arrives, so "highest seq shown" would drop that one.
+        self._history_top = 0
+        self._sent: set[int] = set()
         self._loaded = False  # the current meeting's history was sent
         person = me.me
         self.me = {"id": person.id, "name": person.name}
@@ -93,7 +96,7 @@ class Chat(LiveWidget):
             mid, title = meeting.id, meeting_label(meeting)
         with self._lock:
             if mid != self.meeting_id:
-                self._recent, self._shown_seq, self._loaded = [], 0, False
+                self._recent, self._loaded = [], False
             self.meeting_id, self.meeting_title = mid, title
 
     def _title_of(self, meeting_id: str) -> str:
@@ -111,9 +114,14 @@ class Chat(LiveWidget):
             if event.get("meeting_id") != self.meeting_id:
                 return
             self._recent = [*self._recent[-RECENT + 1 :], m]
-            if self._loaded and (m["seq"] or 0) > self._shown_seq:
-                self._shown_seq = m["seq"] or self._shown_seq
-                self.send({"kind": "message", "message": m})
+            self._show(m)
+
+    def _show(self, m: dict[str, Any]) -> None:
+        """Send one live message unless the history had it or it was sent already."""
+        seq = m["seq"] or 0
+        if self._loaded and seq > self._history_top and seq not in self._sent:
+            self._sent.add(seq)
+            self.send({"kind": "message", "message": m})
 
     def _on_moved(self, event: dict[str, Any]) -> None:
         data = event.get("data") or {}
@@ -122,7 +130,7 @@ class Chat(LiveWidget):
         with self._lock:
             self._loaded = False
             self.meeting_id = data.get("to") or self.meeting_id
-            self._recent, self._shown_seq = [], 0
+            self._recent = []
         self._moved = True
         self._poke()
 
@@ -161,8 +169,13 @@ class Chat(LiveWidget):
         shown = [message_json(m) for m in page]
         if reset:
             top = max((m["seq"] or 0 for m in shown), default=0)
-            shown += [m for m in self._recent if (m["seq"] or 0) > top]
-            self._shown_seq = max((m["seq"] or 0 for m in shown), default=0)
+            later = sorted(
+                {m["seq"]: m for m in self._recent if (m["seq"] or 0) > top}.values(),
+                key=lambda m: m["seq"],
+            )
+            shown += later
+            self._history_top = top
+            self._sent = {m["seq"] for m in later}
             self._loaded = True
         self.send(
             {
@@ -193,14 +206,8 @@ class Chat(LiveWidget):
         else:
             m = self._who.chat.send(text, client_id)
         shown = message_json(m)
-        with self._lock:
-            self._show_own(shown)
-
-    def _show_own(self, shown: dict[str, Any]) -> None:
-        if self._loaded and (shown["seq"] or 0) > self._shown_seq:
-            # Our own message, before the reply; its live copy is then skipped by seq.
-            self._shown_seq = shown["seq"] or self._shown_seq
-            self.send({"kind": "message", "message": shown})
+        with self._lock:  # our own message, before the reply; its live copy is then skipped
+            self._show(shown)
 
     def _do_older(self, c: dict[str, Any]) -> None:
         before = c.get("before")

@@ -32,6 +32,16 @@ export function mountView({ model, name, label, onMessage }) {
     role: "status",
     "aria-live": "polite",
   });
+  // Jupyter's keyboard shortcuts act on keys typed in any focused element that is not a
+  // text field (arrows in "Move to…" would move between cells, "b" on a card would add
+  // one). Lumino skips an element marked data-lm-suppress-shortcuts, so mark ours.
+  const suppressShortcuts = (event) => {
+    const t = event.target;
+    if (t instanceof Element && !t.matches("input[type=text], input:not([type]), textarea")) {
+      t.setAttribute("data-lm-suppress-shortcuts", "true");
+    }
+  };
+  root.addEventListener("focusin", suppressShortcuts);
   const commands = createCommands(model);
   const undo = [];
   const timers = new Set();

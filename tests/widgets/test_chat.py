@@ -143,3 +143,28 @@ def test_a_host_can_pin_a_room(classroom, sqlite_service):
     wait_for(lambda: _texts(probe) == ["from Blue", "more"], what="Blue's live message")
     chat.close()
     alan.close()
+
+
+def test_a_lower_seq_arriving_after_our_own_message_is_still_shown(classroom, sqlite_service):
+    """Our message's seq comes back in the answer; someone else's earlier one may arrive
+    over the live connection after it, and must not be dropped."""
+    _host, invites = classroom
+    ada = bw.Classroom.join(sqlite_service.url, invites[0].token)
+    chat = bw.Chat(ada)
+    probe = ViewProbe(chat)
+    wait_for(lambda: probe.of_kind("history"), what="the first history")
+    main = chat.meeting_id
+    sender = {"id": "p_other", "name": "Grace"}
+    chat._on_chat({"meeting_id": main, "seq": 12, "time": 1.0, "data": {"id": "a", "text": "mine"}})
+    chat._on_chat(
+        {
+            "meeting_id": main,
+            "seq": 11,
+            "time": 1.0,
+            "data": {"id": "b", "text": "hers", "sender": sender},
+        }
+    )
+    chat._on_chat({"meeting_id": main, "seq": 12, "time": 1.0, "data": {"id": "a", "text": "mine"}})
+    assert [m["message"]["text"] for m in probe.of_kind("message")] == ["mine", "hers"]
+    chat.close()
+    ada.close()
