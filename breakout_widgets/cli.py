@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -32,7 +33,10 @@ def _announce(url: str, settings) -> None:  # type: ignore[no-untyped-def]
     # Tests and scripts read the first line to find a port chosen with --port 0.
     print(f"breakout-widgets service listening on {url}", flush=True)
     print(f"  database: {_safe(settings.db)}", flush=True)
-    print(f"  admin key: in {settings.data_dir}/admin_key", flush=True)
+    if os.environ.get("BREAKOUT_WIDGETS_ADMIN_KEY"):
+        print("  admin key: from $BREAKOUT_WIDGETS_ADMIN_KEY", flush=True)
+    else:
+        print(f"  admin key: in {settings.data_dir}/admin_key", flush=True)
     print(f"  API docs: {url}/docs", flush=True)
 
 

@@ -37,7 +37,7 @@ class RateLimiter:
             wait = (1.0 - tokens) / self.rate
             raise RateLimited(
                 f"too many messages: at most {self.rate:g} per second (bursts of "
-                f"{self.burst:g}); try again in {wait:.1f} s",
+                f"{self.burst:g}); try again in {wait:.2f} s",
                 retry_after=max(round(wait, 2), 0.01),  # never "retry after 0"
             )
         self._buckets[key] = (tokens - 1.0, now)

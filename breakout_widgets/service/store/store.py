@@ -74,8 +74,9 @@ class Credential:
 class Store:
     """All reads and writes of the service go through here."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, schema: str | None = None) -> None:
         self.engine = engine
+        self.schema = schema  # PostgreSQL: made at migrate if missing
         self.is_sqlite = engine.dialect.name == "sqlite"
         # SQLite takes one writer at a time; queueing here avoids "database is locked".
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
@@ -94,6 +95,9 @@ class Store:
         async with self.engine.begin() as conn:
             if not self.is_sqlite:  # several service processes may start at once
                 await conn.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+                if self.schema:  # --db-schema names a schema that may not exist yet
+                    quoted = self.schema.replace('"', '""')
+                    await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{quoted}"'))
             await conn.run_sync(upgrade)
         if revision == "head":
             await self._seed_presets()

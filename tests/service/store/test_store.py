@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -298,3 +300,22 @@ async def test_a_second_store_on_the_same_database_sees_the_data(backend):
     finally:
         await first.close()
         await second.close()
+
+
+@pytest.mark.postgres
+async def test_a_missing_postgresql_schema_is_made_at_migrate() -> None:
+    import asyncpg
+
+    pg_url = os.environ.get("BW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    name = f"bw_test_new_{secrets.token_hex(4)}"
+    store = Store(make_engine(pg_url, schema=name), name)
+    try:
+        await store.migrate()
+        assert await store.schema_revision() is not None
+    finally:
+        await store.engine.dispose()
+        conn = await asyncpg.connect(pg_url)
+        try:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        finally:
+            await conn.close()
