@@ -3,16 +3,21 @@
 from .activities import Chat, Poll, Polls
 from .classroom import AsyncBreakout, AsyncClassroom, Breakout, Classroom
 from .events import EventStream
+from .groups import AsyncBreakoutGroups, AsyncGroupMember, BreakoutGroups, GroupMember
 from .models import HelpRequest, Invite, Meeting, Message, Participant, Room, Transcript
 from .service import Service
 
 __all__ = [
     "AsyncBreakout",
+    "AsyncBreakoutGroups",
     "AsyncClassroom",
+    "AsyncGroupMember",
     "Breakout",
+    "BreakoutGroups",
     "Chat",
     "Classroom",
     "EventStream",
+    "GroupMember",
     "HelpRequest",
     "Invite",
     "Meeting",

@@ -44,6 +44,7 @@ class EventStream:
         ping_interval: float = 15.0,
         max_backoff: float = 10.0,
         on_reload: Callable[[str], None] | None = None,
+        on_welcome: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.ws_url = (
             url.rstrip("/").replace("http://", "ws://", 1).replace("https://", "wss://", 1)
@@ -54,6 +55,7 @@ class EventStream:
         self.ping_interval = ping_interval
         self.max_backoff = max_backoff
         self.on_reload = on_reload
+        self.on_welcome = on_welcome  # called on the loop with each welcome
         self.last_seq: dict[str, int] = {}
         self.meeting_id: str | None = None  # the participant's current meeting, live
         self.participant_id: str | None = None
@@ -62,6 +64,7 @@ class EventStream:
         self._callbacks: dict[str, list[Callback]] = defaultdict(list)
         self._stopping = False
         self._ws: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # where ``run`` runs, if not shared
         self._task: Any = None
         self.fatal: str | None = None
 
@@ -110,7 +113,14 @@ class EventStream:
         """Break the current connection (it reconnects and resumes); for tests and demos."""
         ws = self._ws
         if ws is not None:
-            asyncio.run_coroutine_threadsafe(ws.close(), background_loop())
+            asyncio.run_coroutine_threadsafe(ws.close(), self._loop or background_loop())
+
+    async def run(self) -> None:
+        """Follow events on the running loop until cancelled (async controllers' way: their
+        callbacks run on their own loop)."""
+        self._loop = asyncio.get_running_loop()
+        self._stopping = False
+        await self._run()
 
     # -- the connection loop ----------------------------------------------------------------
 
@@ -139,6 +149,8 @@ class EventStream:
                         async for raw in ws:
                             self._handle(json.loads(raw))
                             backoff = 0.25
+                    except websockets.ConnectionClosedError:
+                        pass  # closed with an error code: 4001 is checked below
                     finally:
                         pinger.cancel()
                         self._ws = None
@@ -171,6 +183,8 @@ class EventStream:
             for meeting_id, seq in msg.get("meetings", {}).items():
                 self.last_seq.setdefault(meeting_id, seq)
             self.connected.set()
+            if self.on_welcome is not None:
+                self.on_welcome(msg)
             return
         if kind == "reload":
             self.last_seq[msg["meeting_id"]] = msg["seq"]
@@ -182,6 +196,9 @@ class EventStream:
             self._dispatch(
                 {"type": "reload", "meeting_id": msg["meeting_id"], "seq": msg["seq"], "data": {}}
             )
+            return
+        if kind == "group_presence":  # a breakout group's member count (no seq)
+            self._dispatch(msg)
             return
         if kind in ("pong", "subscribed", "error"):
             if kind == "error":

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, WebSocket
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -15,9 +15,11 @@ from ..errors import InvalidInput
 from .activities import Activities
 from .api import activities as activities_routes
 from .api import breakout, meetings
+from .api import groups as groups_routes
 from .api.errors import error_response, install_error_handlers
 from .classes import Classes
 from .domain.chat import RateLimiter
+from .groups import GroupsService
 from .realtime.endpoint import EventsEndpoint
 from .realtime.hub import Hub
 from .settings import Settings
@@ -63,13 +65,34 @@ class _BodyLimit:
         await self.app(scope, limited, send)
 
 
+class _EventsFastPath:
+    """``/v1/events`` straight to the endpoint, past the routing and exception layers.
+
+    A WebSocket holds every layer it passed through for as long as it is open; those it
+    skips here cost ~12 KB per idle connection (measured with 2,000 group members), and
+    the endpoint handles its own errors.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == EVENTS_PATH:
+            await scope["app"].state.endpoint(WebSocket(scope, receive, send))
+            return
+        await self.app(scope, receive, send)
+
+
+EVENTS_PATH = "/v1/events"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The meeting service as an ASGI app (run it with uvicorn, or ``breakout-widgets serve``)."""
     settings = (settings or Settings()).resolve()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store(make_engine(settings.db, schema=settings.db_schema))
+        store = Store(make_engine(settings.db, schema=settings.db_schema), settings.db_schema)
         await store.migrate()
         classes = Classes(store, settings.limits)
         hub = Hub(presence_grace=settings.presence_grace)
@@ -77,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         classes.published = hub.publish
         classes.online = hub.online
         hub.on_presence = activities.presence_changed
+        groups = await GroupsService.start(store, settings, cut_off=hub.cut_off)
         app.state.endpoint = EventsEndpoint(
             activities,
             hub,
@@ -84,11 +108,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             queue_size=settings.send_queue,
             window=settings.resume_window,
             idle_timeout=settings.idle_timeout,
+            groups=groups.gate,
         )
         timer = DeadlineTimer(classes, poll=settings.timer_poll)
         app.state.classes = classes
         app.state.activities = activities
         app.state.hub = hub
+        app.state.groups = groups
         app.state.admin_key = settings.admin_key
         app.state.settings = settings
         timer.start()
@@ -96,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await timer.stop()
+            await groups.stop()
             await store.close()
 
     app = FastAPI(
@@ -107,12 +134,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     app.add_middleware(_BodyLimit, limit=MAX_BODY)
+    app.add_middleware(_EventsFastPath)  # added last: the outermost of ours
 
+    # Breakout groups first: their join is the hottest route, and routes match in order.
+    app.include_router(groups_routes.router)
     app.include_router(meetings.router)
     app.include_router(breakout.router)
     app.include_router(activities_routes.router)
 
-    @app.websocket("/v1/events")
+    @app.websocket(EVENTS_PATH)  # documents the route; _EventsFastPath serves it
     async def events(ws: WebSocket) -> None:
         """One connection per client; see docs/protocol.md."""
         await ws.app.state.endpoint(ws)
@@ -123,4 +153,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"service": "breakout-widgets", "version": __version__, "docs": "/docs"}
         )
 
+    @app.get("/join", include_in_schema=False)
+    async def join_page() -> HTMLResponse:
+        # A join link is .../join#TOKEN: the browser keeps the token (after #) to itself,
+        # so this page never sees it; it says what to do with the link instead.
+        return HTMLResponse(JOIN_PAGE)
+
     return app
+
+
+JOIN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Join a breakout-widgets class</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}
+code{background:#eee;padding:.1em .3em}</style></head>
+<body><h1>This is a join link for a class</h1>
+<p>Open <code>student.ipynb</code> in JupyterLab (or any notebook) and paste the
+<strong>whole</strong> link, as your instructor sent it, into:</p>
+<p><code>me = bw.join("the link")</code></p>
+<p>The part after <code>#</code> is your personal token: keep it to yourself.</p>
+</body></html>
+"""

@@ -21,6 +21,11 @@ def default_data_dir() -> Path:
     return Path(env).expanduser() if env else user_data_path("breakout-widgets")
 
 
+def _env(name: str, default: float) -> float:
+    raw = os.environ.get(f"BREAKOUT_WIDGETS_{name}")
+    return float(raw) if raw else default
+
+
 def load_or_create_admin_key(folder: Path) -> str:
     """The app's admin key: made on first start and kept (mode 600) in the data folder."""
     path = folder / ADMIN_KEY_FILE
@@ -52,6 +57,11 @@ class Settings:
     resume_window: int = 1000  # events a reconnecting client may catch up; more: reload
     chat_rate: float = 5.0  # messages per second per participant, on average
     chat_burst: float = 20.0
+    # Breakout groups (docs/groups.md)
+    group_max: int = field(default_factory=lambda: int(_env("GROUP_MAX", 1000)))  # per shard
+    group_grace: float = field(default_factory=lambda: _env("GROUP_GRACE", 30.0))  # offline
+    group_presence_interval: float = 1.0  # at most one count message per shard this often
+    group_store_messages: bool = True  # write shard messages (batched) to the database
 
     def resolve(self) -> Settings:
         data_dir = Path(self.data_dir) if self.data_dir else default_data_dir()

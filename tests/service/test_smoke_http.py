@@ -30,3 +30,11 @@ def test_openapi_docs_are_served(service):
     assert httpx.get(f"{service.url}/docs").status_code == 200
     spec = httpx.get(f"{service.url}/openapi.json").json()
     assert "/v1/meetings/{class_id}/breakout/shuffle" in spec["paths"]
+
+
+def test_the_join_page_explains_a_join_link_without_seeing_the_token(sqlite_service):
+    import httpx
+
+    page = httpx.get(sqlite_service.url + "/join", timeout=10)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "bw.join(" in page.text and "token" in page.text

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import hmac
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
@@ -23,6 +23,18 @@ from ..domain.permissions import CAN_ALTER
 from . import protocol
 from .connection import REPLAY, Connection
 from .hub import Hub
+
+
+class GroupGate(Protocol):
+    """Connections of breakout-group members (``service/groups/realtime.py``)."""
+
+    def owns(self, token: str) -> bool: ...
+
+    async def open(
+        self, ws: WebSocket, hello: dict[str, Any], *, queue_size: int, window: int
+    ) -> Connection: ...
+
+    def closed(self, conn: Connection) -> None: ...
 
 
 class EventsEndpoint:
@@ -36,6 +48,7 @@ class EventsEndpoint:
         window: int = 1000,
         idle_timeout: float = 60.0,
         hello_timeout: float = 10.0,
+        groups: GroupGate | None = None,
     ) -> None:
         self.activities = activities
         self.store = activities.store
@@ -45,6 +58,7 @@ class EventsEndpoint:
         self.window = window
         self.idle_timeout = idle_timeout
         self.hello_timeout = hello_timeout
+        self.groups = groups
 
     async def _backlog(self, meeting_id: str, after: int, limit: int) -> list[tuple[int, str]]:
         events = await self.store.events(meeting_id, after, max(1, limit))
@@ -72,6 +86,8 @@ class EventsEndpoint:
             await self._receive(conn)
         finally:
             self.hub.remove(conn)
+            if self.groups is not None:
+                self.groups.closed(conn)  # a member's last connection starts their grace
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await sender
@@ -89,6 +105,8 @@ class EventsEndpoint:
             raise BreakoutError(
                 "resume must map meeting ids to sequence numbers", code="invalid_input"
             )
+        if self.groups is not None and self.groups.owns(token):
+            return await self.groups.open(ws, hello, queue_size=self.queue_size, window=self.window)
         if hmac.compare_digest(token.encode(), self.admin_key.encode()):
             class_id = str(hello.get("class_id", ""))
             await self.store.meeting(class_id)

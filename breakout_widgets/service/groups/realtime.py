@@ -1,0 +1,83 @@
+"""A group member on ``/v1/events``: the hello with a ``bwg_`` token, welcome and resume.
+
+The endpoint hands a group token's hello here and otherwise treats the connection like
+any other (ping, idle timeout, send queue, slow-consumer cut-off). The connection follows
+one "meeting": the member's shard, whose guid is used as ``meeting_id``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.websockets import WebSocket
+
+from ...errors import BreakoutError
+from ..realtime import protocol
+from ..realtime.connection import Connection
+from . import rules
+from .connection import GroupConnection
+from .service import Groups
+
+
+class GroupGate:
+    """Opens and closes group members' connections for the events endpoint."""
+
+    def __init__(self, groups: Groups) -> None:
+        self.groups = groups
+
+    def owns(self, token: str) -> bool:
+        return token.startswith(rules.GROUP_TOKEN_PREFIX)
+
+    async def open(
+        self, ws: WebSocket, hello: dict[str, Any], *, queue_size: int, window: int
+    ) -> Connection:
+        """Welcome the member, replay what they missed (or say reload), then go live."""
+        resume = hello.get("resume") or {}
+        if not isinstance(resume, dict):
+            raise BreakoutError(
+                "resume must map meeting ids to sequence numbers", code="invalid_input"
+            )
+        member = self.groups.member(str(hello.get("token", "")))
+        if member is None:
+            raise BreakoutError(
+                "unknown group token (a membership ends on leave or after the grace period)",
+                code="unauthorized",
+            )
+        guid = member.guid
+        live = self.groups.live[guid]
+        conn = GroupConnection(
+            ws,
+            member,
+            queue_size=queue_size,
+            backlog=live.backlog,
+            window=min(window, self.groups.keep),
+        )
+        # Nothing awaits between reading the last seq and joining the shard, so every
+        # later message is queued for this connection and none is missed.
+        last = live.published
+        conn.sent = {guid: last}
+        self.groups.attach(member, conn)
+        try:
+            await conn.send_control(
+                {
+                    "type": protocol.WELCOME,
+                    "group": guid,
+                    "uid": member.uid,
+                    "meeting_id": guid,
+                    "meetings": {guid: last},
+                    "class_id": None,
+                    "participant_id": None,
+                }
+            )
+            after = resume.get(guid)
+            if isinstance(after, int) and not isinstance(after, bool) and after < last:
+                await conn.replay(guid, max(after, 0), last)
+            conn.told = await self.groups.directory.count(guid)
+            conn.offer(None, 0, live.presence(conn.told))  # where the count stands now
+        except BaseException:
+            self.groups.detach(conn)
+            raise
+        return conn
+
+    def closed(self, conn: Connection) -> None:
+        self.groups.detach(conn)
