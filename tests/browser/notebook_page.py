@@ -220,10 +220,10 @@ class NotebookPage:
                 raise NotebookError(f"{self.path} did not finish running in {timeout} s: {p}")
             self.page.wait_for_timeout(50)
 
-    def run_cell(self, code: str, timeout: float = 30.0) -> str:
-        """Add a cell with ``code`` at the end of the notebook, run it, wait for it and
-        return its text output (stream and ``text/plain``). Raises if the cell raises."""
-        cell_id = self.js(
+    def start_cell(self, code: str) -> str:
+        """Add a cell with ``code`` at the end of the notebook and start it; return its id
+        at once (the cell may still be running: see ``cell_state``)."""
+        return self.js(
             """([path, code]) => {
                 const panel = window.__bw.panel(path);
                 const nb = panel.content;
@@ -232,27 +232,40 @@ class NotebookPage:
                                                                        source: code});
                 nb.activeCellIndex = index;
                 window.jupyterapp.shell.activateById(panel.id);
-                return window.jupyterapp.commands.execute('notebook:run-cell')
-                    .then(() => shared.getId());
+                window.jupyterapp.commands.execute('notebook:run-cell');  // not awaited
+                return shared.getId();
             }""",
             [self.path, code],
         )
+
+    def cell_state(self, cell_id: str) -> dict[str, Any]:
+        """``{"done", "text", "errors"}`` of a cell started with ``start_cell``."""
+        state = self.js(
+            """([path, id]) => {
+                const cell = window.__bw.panel(path).content.widgets
+                    .find(c => c.model.sharedModel.getId() === id);
+                return {count: cell.model.executionCount,
+                        outputs: cell.model.outputs.toJSON(),
+                        errors: window.__bw.errors([cell])};
+            }""",
+            [self.path, cell_id],
+        )
+        return {
+            "done": state["count"] is not None,
+            "text": _text_of(state["outputs"]),
+            "errors": state["errors"],
+        }
+
+    def run_cell(self, code: str, timeout: float = 30.0) -> str:
+        """Add a cell with ``code`` at the end of the notebook, run it, wait for it and
+        return its text output (stream and ``text/plain``). Raises if the cell raises."""
+        cell_id = self.start_cell(code)
         deadline = time.monotonic() + timeout
         while True:
-            state = self.js(
-                """([path, id]) => {
-                    const cell = window.__bw.panel(path).content.widgets
-                        .find(c => c.model.sharedModel.getId() === id);
-                    return {count: cell.model.executionCount,
-                            outputs: cell.model.outputs.toJSON(),
-                            errors: window.__bw.errors([cell]),
-                            idle: window.__bw.kernelIdle(path)};
-                }""",
-                [self.path, cell_id],
-            )
+            state = self.cell_state(cell_id)
             _raise_errors(state["errors"], f"{self.path} (run_cell)")
-            if state["count"] is not None:
-                return _text_of(state["outputs"])
+            if state["done"]:
+                return state["text"]
             if time.monotonic() > deadline:
                 raise NotebookError(f"the cell did not finish in {timeout} s:\n{code}")
             self.page.wait_for_timeout(30)

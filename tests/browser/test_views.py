@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -330,6 +331,28 @@ def test_changes_while_no_cell_runs(scene: Scene) -> None:
     green_row = student.locator(f'[data-testid="bw-meeting"][data-meeting-id="{blue}"]')
     expect(green_row).to_contain_text("Green")
     scene.info["rooms"]["Green"] = blue
+
+
+def test_changes_while_a_long_cell_runs(scene: Scene) -> None:
+    """The instructor's kernel is busy with a long cell; a move made elsewhere still
+    reaches the board before that cell ends."""
+    red = scene.room("Red")
+    teacher = scene.teacher
+    busy = teacher.start_cell('import time\nprint("busy", flush=True)\ntime.sleep(15)')
+    deadline = time.monotonic() + 20
+    while "busy" not in teacher.cell_state(busy)["text"]:
+        assert time.monotonic() < deadline, "the long cell did not start"
+        teacher.page.wait_for_timeout(50)
+    scene.host.breakout.refresh()  # the kernel renamed a room since: look before writing
+    scene.host.breakout.move("Ada Lovelace", None)
+    expect(scene.card_in("Ada Lovelace", "")).to_be_visible(timeout=5_000)
+    assert not teacher.cell_state(busy)["done"], "the board changed only after the cell"
+    scene.host.breakout.move("Ada Lovelace", "Red")
+    expect(scene.card_in("Ada Lovelace", red)).to_be_visible(timeout=5_000)
+    assert not teacher.cell_state(busy)["done"]
+    while not teacher.cell_state(busy)["done"]:  # leave the kernel idle for the next test
+        assert time.monotonic() < deadline + 10, "the long cell never ended"
+        teacher.page.wait_for_timeout(100)
 
 
 def test_dark_theme(scene: Scene) -> None:
