@@ -26,6 +26,7 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         db=args.db,
         db_schema=args.db_schema,
         data_dir=Path(args.data_dir) if args.data_dir else None,
+        redis_url=getattr(args, "redis", None),  # only `serve` has --redis
     ).resolve()
 
 
@@ -33,6 +34,8 @@ def _announce(url: str, settings) -> None:  # type: ignore[no-untyped-def]
     # Tests and scripts read the first line to find a port chosen with --port 0.
     print(f"breakout-widgets service listening on {url}", flush=True)
     print(f"  database: {_safe(settings.db)}", flush=True)
+    if settings.redis_url:
+        print(f"  redis: {_safe(settings.redis_url)} (several processes)", flush=True)
     if os.environ.get("BREAKOUT_WIDGETS_ADMIN_KEY"):
         print("  admin key: from $BREAKOUT_WIDGETS_ADMIN_KEY", flush=True)
     else:
@@ -154,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run only the meeting service")
     _service_options(serve, log_level="info")
+    serve.add_argument(
+        "--redis",
+        default=None,
+        metavar="URL",
+        help="redis://… shared by several service processes (with a PostgreSQL --db); "
+        "default: $BREAKOUT_WIDGETS_REDIS_URL, else one process on its own",
+    )
     serve.set_defaults(func=_serve)
     return parser
 

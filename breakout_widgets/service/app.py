@@ -17,6 +17,8 @@ from .api import activities as activities_routes
 from .api import breakout, meetings
 from .api import groups as groups_routes
 from .api.errors import error_response, install_error_handlers
+from .bus import LocalBus
+from .bus.shared import Shared
 from .classes import Classes
 from .domain.chat import RateLimiter
 from .groups import GroupsService
@@ -97,10 +99,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         classes = Classes(store, settings.limits)
         hub = Hub(presence_grace=settings.presence_grace)
         activities = Activities(classes, RateLimiter(settings.chat_rate, settings.chat_burst))
-        classes.published = hub.publish
-        classes.online = hub.online
-        hub.on_presence = activities.presence_changed
-        groups = await GroupsService.start(store, settings, cut_off=hub.cut_off)
+        shared = await Shared.start(settings, hub, store) if settings.redis_url else None
+        if shared is None:  # one process: events straight to the hub, presence counted here
+            classes.published = LocalBus(hub.publish).publish
+            classes.online = hub.online_now
+            hub.on_presence = activities.presence_changed
+        else:  # several processes: through Redis (docs/scale-out.md)
+            classes.published = shared.bus.publish
+            classes.online = shared.presence.online
+            hub.on_presence = shared.presence.changed
+            shared.presence.on_change = activities.presence_changed
+        groups = await GroupsService.start(
+            store, settings, cut_off=hub.cut_off, directory=shared and shared.directory
+        )
+        if shared is not None:
+            groups.groups.bus = shared.bus
+            shared.bus.on_shard = groups.groups.on_frame
         app.state.endpoint = EventsEndpoint(
             activities,
             hub,
@@ -123,6 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await timer.stop()
             await groups.stop()
+            if shared is not None:
+                await shared.stop()
             await store.close()
 
     app = FastAPI(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,6 +35,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+async def _nobody(participant_ids: list[str]) -> set[str]:
+    return set()
+
+
 class Classes:
     """Commands and queries on classes, shared by every route."""
 
@@ -46,7 +50,7 @@ class Classes:
         self.clock = clock
         self.deadline_changed: Callable[[], None] = lambda: None  # set by the timer
         self.published: Callable[[list[StoredEvent]], None] = lambda events: None
-        self.online: Callable[[list[str]], set[str]] = lambda ids: set()  # set by the hub
+        self.online: Callable[[list[str]], Awaitable[set[str]]] = _nobody  # hub or Redis
 
     # -- classes and people ---------------------------------------------------------------
 
@@ -97,10 +101,10 @@ class Classes:
     async def state(self, class_id: str) -> ClassState:
         return await self.store.load(class_id)
 
-    def state_json(self, state: ClassState) -> dict[str, Any]:
+    async def state_json(self, state: ClassState) -> dict[str, Any]:
         """The breakout state as the API answers it, with each participant's presence."""
         body = state.to_json()
-        online = self.online([p["id"] for p in body["participants"]])
+        online = await self.online([p["id"] for p in body["participants"]])
         for p in body["participants"]:
             p["online"] = p["id"] in online
         return body

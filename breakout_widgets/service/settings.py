@@ -62,6 +62,10 @@ class Settings:
     group_grace: float = field(default_factory=lambda: _env("GROUP_GRACE", 30.0))  # offline
     group_presence_interval: float = 1.0  # at most one count message per shard this often
     group_store_messages: bool = True  # write shard messages (batched) to the database
+    # Several processes (docs/scale-out.md): None keeps everything in this process
+    redis_url: str | None = None  # redis://…; default: $BREAKOUT_WIDGETS_REDIS_URL
+    redis_prefix: str = "bw:"  # every Redis key and channel starts with it
+    redis_ttl: float = 15.0  # a process that stops renewing its key is gone after this
 
     def resolve(self) -> Settings:
         data_dir = Path(self.data_dir) if self.data_dir else default_data_dir()
@@ -72,5 +76,6 @@ class Settings:
             or load_or_create_admin_key(data_dir)
         )
         db = self.db or os.environ.get("BREAKOUT_WIDGETS_DB") or str(data_dir / DEFAULT_DB_FILE)
+        redis_url = self.redis_url or os.environ.get("BREAKOUT_WIDGETS_REDIS_URL") or None
         # replace() keeps every other field (presence_grace, send_queue, chat_rate, …).
-        return replace(self, db=db, data_dir=data_dir, admin_key=admin_key)
+        return replace(self, db=db, data_dir=data_dir, admin_key=admin_key, redis_url=redis_url)

@@ -25,14 +25,14 @@ async def _run(
     classes: ClassesDep, caller: CallerDep, class_id: str, action: str, version: int, **args: Any
 ) -> dict[str, Any]:
     await classes.require_host(caller.who, class_id)
-    return classes.state_json(await classes.breakout(class_id, action, version, **args))
+    return await classes.state_json(await classes.breakout(class_id, action, version, **args))
 
 
 @router.get("")
 async def get_state(class_id: str, caller: CallerDep, classes: ClassesDep) -> dict[str, Any]:
     """Rooms, assignments, the timer and every participant's place and presence."""
     classes.require_member(caller.who, class_id)
-    return classes.state_json(await classes.state(class_id))
+    return await classes.state_json(await classes.state(class_id))
 
 
 @router.post("/rooms", status_code=201)

@@ -50,19 +50,19 @@ def _token(request: Request) -> str:
     return token.strip()
 
 
-def _caller(request: Request) -> App | Member:
-    return _service(request).groups.caller(_token(request))
+async def _caller(request: Request) -> App | Member:
+    return await _service(request).groups.resolve_caller(_token(request))
 
 
-def _app(request: Request) -> App:
-    caller = _caller(request)
+async def _app(request: Request) -> App:
+    caller = await _caller(request)
     if not isinstance(caller, App):
         raise Forbidden("this needs an app key, not a member token")
     return caller
 
 
-def _member(request: Request) -> Member:
-    caller = _caller(request)
+async def _member(request: Request) -> Member:
+    caller = await _caller(request)
     if not isinstance(caller, Member):
         raise Forbidden("this needs a member token (user.authToken from the join)")
     return caller
@@ -90,7 +90,7 @@ async def create_app(body: AppBody, request: Request) -> dict[str, Any]:
 async def set_group_max(app_id: str, name: str, body: MaxBody, request: Request) -> dict[str, Any]:
     """The max of one group name (admin key or that app's key); new placements use it."""
     groups = _service(request).groups
-    caller = _caller(request)
+    caller = await _caller(request)
     app = groups.apps.get(app_id)
     if not (isinstance(caller, App) and (caller is app or caller is groups.apps.default)):
         raise Forbidden("this needs the admin key or the key of that app")
@@ -110,7 +110,7 @@ async def join(request: Request) -> Response:
     Body: ``{"user": {"name", "avatar"}, "group": {"name", "icon"}}``. It is parsed here
     and checked by ``groups.rules`` (no model pass): this is the hottest route.
     """
-    app = _app(request)
+    app = await _app(request)
     raw = await request.body()
     try:
         body = json.loads(raw) if raw.strip() else {}
@@ -122,7 +122,7 @@ async def join(request: Request) -> Response:
 @router.get("/groups")
 async def shards(request: Request, name: Annotated[str, Query(max_length=_TEXT)]) -> dict:
     """The shards of a group name: guid, number, members, max (app key)."""
-    return await _service(request).groups.shards(_app(request), name)
+    return await _service(request).groups.shards((await _app(request)), name)
 
 
 # {guid:path} routes: the specific suffixes first, the bare shard last.
@@ -132,7 +132,7 @@ async def shards(request: Request, name: Annotated[str, Query(max_length=_TEXT)]
 async def send(guid: str, body: MessageBody, request: Request) -> Response:
     """Post to your shard (member token); 201 with the stored message."""
     service = _service(request)
-    message = await service.messages.send(_member(request), guid, body.text, body.client_id)
+    message = await service.messages.send((await _member(request)), guid, body.text, body.client_id)
     return _json(message, 201)
 
 
@@ -144,20 +144,20 @@ async def history(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """Messages of a shard, oldest first (a member: their shard; an app: any of its own)."""
-    return await _service(request).messages.history(_caller(request), guid, before, limit)
+    return await _service(request).messages.history((await _caller(request)), guid, before, limit)
 
 
 @router.get("/groups/{guid:path}/members")
 async def members(guid: str, request: Request) -> dict[str, Any]:
     """The uids seated in a shard (app key)."""
-    return await _service(request).groups.member_ids(_app(request), guid)
+    return await _service(request).groups.member_ids((await _app(request)), guid)
 
 
 @router.post("/groups/{guid:path}/leave", status_code=204)
 async def leave(guid: str, request: Request) -> Response:
     """Leave the shard: the place is free at once and the token stops working."""
     groups = _service(request).groups
-    member = _member(request)
+    member = await _member(request)
     await groups.shard_for(member, guid)
     await groups.leave(member)
     return Response(status_code=204)
@@ -166,4 +166,4 @@ async def leave(guid: str, request: Request) -> Response:
 @router.get("/groups/{guid:path}")
 async def group(guid: str, request: Request) -> dict[str, Any]:
     """The shard and how many members it has now (``online``)."""
-    return await _service(request).groups.group(_caller(request), guid)
+    return await _service(request).groups.group((await _caller(request)), guid)

@@ -44,13 +44,18 @@ class GroupsService:
 
     @classmethod
     async def start(
-        cls, store: Store, settings: Settings, cut_off: Callable[[Connection], None]
+        cls,
+        store: Store,
+        settings: Settings,
+        cut_off: Callable[[Connection], None],
+        directory: GroupDirectory | None = None,
     ) -> GroupsService:
+        """Load the apps and start; ``directory`` defaults to this process's memory."""
         apps = Apps(store, settings.admin_key or "", settings.group_max, settings.limits)
         await apps.load()
         groups = Groups(
             apps,
-            InMemoryGroupDirectory(),
+            directory or InMemoryGroupDirectory(),
             grace=settings.group_grace,
             keep=max(settings.resume_window, 1000),
             presence_interval=settings.group_presence_interval,

@@ -13,6 +13,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .placement import Shard, Shards
 from .rules import new_guid
@@ -27,6 +28,7 @@ class Seat:
     created: bool  # the join opened this shard
     created_at: float  # the shard's
     updated_at: float
+    max: int | None = None  # the group's max, when the directory keeps it (Redis)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,42 @@ class GroupDirectory(ABC):
     @abstractmethod
     async def set_max(self, app_id: str, name: str, max_size: int) -> None:
         """Apply a new max to a group's existing shards for later placements."""
+
+    # -- shared by several processes (``RedisGroupDirectory``); one process needs none ----
+
+    shared = False  # True: members, seqs and counts live outside this process
+
+    async def counts(self, guids: list[str]) -> dict[str, int]:
+        """Member counts of several shards at once."""
+        return {g: await self.count(g) for g in guids}
+
+    async def lapse(self, guid: str, uid: str) -> float:
+        """Seconds until ``uid``'s place lapses; 0 when it lapsed (freed now) or is gone."""
+        return 0.0
+
+    async def keep(self, guid: str, members: list[tuple[str, str]], seconds: float) -> None:
+        """Keep these (uid, token hash) places for ``seconds`` more: they are connected."""
+        return None  # nothing to do here
+
+    async def remember(self, token_hash: str, record: dict[str, Any]) -> None:
+        """Keep a member's record for the other processes (it lapses with the place)."""
+        return None  # nothing to do here
+
+    async def recall(self, token_hash: str) -> dict[str, Any] | None:
+        """A member's record, from whichever process they joined through."""
+        return None
+
+    async def forget(self, token_hash: str) -> None:
+        """The membership ended: the token works nowhere any more."""
+        return None  # nothing to do here
+
+    async def next_seq(self, guid: str) -> int:
+        """The next message number of a shard, unique across processes (0: shard gone)."""
+        raise NotImplementedError
+
+    async def last_seq(self, guid: str) -> int:
+        """The last message number given in a shard."""
+        raise NotImplementedError
 
 
 class InMemoryGroupDirectory(GroupDirectory):

@@ -70,7 +70,12 @@ class GroupMessages:
         now = self.clock()
         self.limiter.take(member.uid, now)
         live = self.groups.live[guid]
-        seq = live.next_seq()
+        if self.groups.shared:  # numbered in Redis: unique and ordered across processes
+            seq = await self.groups.directory.next_seq(guid)
+            if not seq:
+                raise NotFound(f"no shard with guid '{guid}' (an empty shard disappears)")
+        else:
+            seq = live.next_seq()
         sender = member.sender()
         message_id = "gm_" + secrets.token_hex(8)
         data = {"id": message_id, "text": clean, "client_id": client_id, "sender": sender}
@@ -100,7 +105,7 @@ class GroupMessages:
             "text": clean,
             "created_at": now,
         }
-        stored = self.writer.write(row, lambda: live.publish(seq, event, self.groups.cut_off))
+        stored = self.writer.write(row, lambda: self.groups.deliver(live, seq, event))
         if client_id is None:
             await stored
             return answer

@@ -37,7 +37,7 @@ class GroupGate:
             raise BreakoutError(
                 "resume must map meeting ids to sequence numbers", code="invalid_input"
             )
-        member = self.groups.member(str(hello.get("token", "")))
+        member = await self.groups.resolve(str(hello.get("token", "")))
         if member is None:
             raise BreakoutError(
                 "unknown group token (a membership ends on leave or after the grace period)",

@@ -83,6 +83,10 @@ class Hub:
             p for p in participant_ids if self.by_participant.get(p) or p in self._offline_timers
         }
 
+    async def online_now(self, participant_ids: list[str]) -> set[str]:
+        """``online`` as ``Classes.online`` asks it (awaited: with Redis it is a query)."""
+        return self.online(participant_ids)
+
     # -- fan-out --------------------------------------------------------------------------
 
     def publish(self, events: list[StoredEvent]) -> None:
