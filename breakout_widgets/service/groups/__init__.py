@@ -66,7 +66,7 @@ class GroupsService:
         limiter = MemberLimiter(settings.chat_rate, settings.chat_burst)
         messages = GroupMessages(groups, writer, store, limiter)
         groups.start()
-        return cls(groups, messages, GroupGate(groups), writer)
+        return cls(groups, messages, GroupGate(groups, messages), writer)
 
     async def stop(self) -> None:
         await self.writer.close()

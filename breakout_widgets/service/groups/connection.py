@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections import deque
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
+
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 from ..realtime.connection import Backlog, Connection
 
@@ -30,6 +34,35 @@ if TYPE_CHECKING:
     from starlette.websockets import WebSocket
 
     from .live import Member
+
+
+# Bytes a client may leave unread in its socket before its messages stop being written
+# directly and go the ASGI way (the queue, which cuts a slow consumer off when full).
+WRITE_LIMIT = 256 * 1024
+SANS_IO = "uvicorn.protocols.websockets.websockets_sansio_impl"
+
+
+def _sans_io_protocol(send: Any) -> Any:
+    """The uvicorn protocol object under an ASGI ``send``, if it is the sans-I/O one (its
+    ``websocket.send`` only frames the text and writes it to the transport); else None.
+    Looked up, never imported: another server or implementation simply has no direct path.
+    """
+    module = sys.modules.get(SANS_IO)
+    protocol = getattr(send, "__self__", None)
+    if module is None or not isinstance(protocol, module.WebSocketsSansIOProtocol):
+        return None
+    return protocol
+
+
+def text_frame(text: str) -> bytes:
+    """One unmasked, unfragmented text frame (what a server sends), built once."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+
+
+def broadcast(transports: list[Any], frame: bytes) -> None:
+    """Write the same frame bytes to every transport (``direct_transport``)."""
+    for transport in transports:
+        transport.write(frame)
 
 
 class GroupConnection(Connection):
@@ -63,6 +96,34 @@ class GroupConnection(Connection):
         # The ASGI send under starlette's WebSocket: a fan-out to 1,000 connections skips
         # starlette's per-call state checks (the state stays "connected" until close).
         self._asgi_send = getattr(ws, "_send", None)
+        # uvicorn's sans-I/O WebSocket under the ASGI send: a fan-out writes the same
+        # frame bytes straight to every such transport, as a bare websockets server's
+        # broadcast() does, instead of one ASGI call and one encoding per connection.
+        self._protocol = _sans_io_protocol(self._asgi_send)
+
+    def direct_transport(self, meeting_id: str, seq: int) -> Any:
+        """The transport to write message ``seq`` to directly, now, or None (then ``offer``).
+
+        Direct only while nothing waits before this message (no queue, replay done), the
+        WebSocket is open without extensions (no compression), the message is new for this
+        connection, and the client keeps up with reading.
+        """
+        protocol = self._protocol
+        if protocol is None or self.closed or not self._live or self._pending is not None:
+            return None
+        transport = protocol.transport
+        if protocol.close_sent or transport is None or transport.is_closing():
+            return None
+        conn = protocol.conn
+        if conn.state is not State.OPEN or conn.extensions:
+            return None
+        if transport.get_write_buffer_size() > WRITE_LIMIT:
+            return None
+        last = self.sent.get(meeting_id)
+        if last is not None and seq <= last:
+            return None
+        self.sent[meeting_id] = seq
+        return transport
 
     def offer(self, meeting_id: str | None, seq: int, text: str) -> bool:
         """Send now, or queue behind what waits (never waits); False when the queue is full."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..realtime import protocol
 from ..realtime.connection import Connection
 from . import rules
+from .connection import broadcast, text_frame
 
 if TYPE_CHECKING:
     from .connection import GroupConnection
@@ -104,7 +105,16 @@ class LiveShard:
         self.log.append((seq, text))
         self.published = seq
         guid = self.guid
-        slow = [conn for conn in self.connections if not conn.offer(guid, seq, text)]
+        direct: list[Any] = []
+        slow: list[GroupConnection] = []
+        for conn in self.connections:
+            transport = conn.direct_transport(guid, seq)
+            if transport is not None:
+                direct.append(transport)
+            elif not conn.offer(guid, seq, text):
+                slow.append(conn)
+        if direct:
+            broadcast(direct, text_frame(text))  # framed once for all of them
         for conn in slow:
             cut_off(conn)
 

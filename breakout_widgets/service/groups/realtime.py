@@ -16,14 +16,46 @@ from ..realtime import protocol
 from ..realtime.connection import Connection
 from . import rules
 from .connection import GroupConnection
+from .messages import GroupMessages
 from .service import Groups
+
+SEND = "send"  # a member posts to their shard over the WebSocket
+SENT = "sent"  # ... and gets the stored message back
 
 
 class GroupGate:
-    """Opens and closes group members' connections for the events endpoint."""
+    """Opens and closes group members' connections for the events endpoint, and takes
+    the messages a member sends over their connection."""
 
-    def __init__(self, groups: Groups) -> None:
+    def __init__(self, groups: Groups, messages: GroupMessages) -> None:
         self.groups = groups
+        self.messages = messages
+
+    async def send(self, conn: Connection, message: dict[str, Any]) -> None:
+        """``{"type": "send", "text", "client_id"?, "id"?}``: the same as the REST post
+        (limits, rate, client_id retries, stored before the answer), answered with
+        ``{"type": "sent", "id", "message"}`` or an ``error`` with the same ``id``.
+
+        Awaited in the connection's receive loop, so one member's messages keep their order.
+        """
+        request_id = message.get("id")
+        try:
+            if not isinstance(conn, GroupConnection):
+                raise BreakoutError(
+                    "only breakout-group members send over the WebSocket; meetings use REST",
+                    code="invalid_input",
+                )
+            client_id = message.get("client_id")
+            answer = await self.messages.send(
+                conn.member,
+                conn.member.guid,
+                message.get("text"),
+                None if client_id is None else str(client_id),
+            )
+            reply: dict[str, Any] = {"type": SENT, "id": request_id, "message": answer}
+        except BreakoutError as exc:
+            reply = {"type": protocol.ERROR, "id": request_id, **exc.to_json()}
+        conn.offer(None, 0, protocol.encode(reply))
 
     def owns(self, token: str) -> bool:
         return token.startswith(rules.GROUP_TOKEN_PREFIX)

@@ -36,6 +36,8 @@ class GroupGate(Protocol):
 
     def closed(self, conn: Connection) -> None: ...
 
+    async def send(self, conn: Connection, message: dict[str, Any]) -> None: ...
+
 
 class EventsEndpoint:
     def __init__(
@@ -196,6 +198,8 @@ class EventsEndpoint:
                 conn.offer(
                     None, 0, protocol.encode({"type": protocol.PONG, "id": message.get("id")})
                 )
+            elif kind == "send" and self.groups is not None:
+                await self.groups.send(conn, message)
             elif kind == protocol.SUBSCRIBE:
                 await self._subscribe(conn, message)
             elif kind == protocol.UNSUBSCRIBE:
