@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from pathlib import Path
@@ -41,7 +42,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="FIELD=VALUE",
         help="change a number of the profile, e.g. --set w1_connections=5000",
     )
+    show = sub.add_parser("report", help="print the table of a results JSON again")
+    show.add_argument("path", type=Path, nargs="?", default=DEFAULT_OUT)
+    show.add_argument("--markdown", action="store_true", help="as Markdown (for the docs)")
     args = parser.parse_args(argv)
+    if args.command == "report":
+        doc = json.loads(args.path.read_text())
+        print(report.markdown(doc) if args.markdown else report.render(doc))
+        return 0
     targets = tuple(t for t in args.targets.split(",") if t)
     workloads = tuple(w.upper() for w in args.workloads.split(",") if w)
     unknown = set(targets) - set(TARGETS + VARIANTS) | set(workloads) - set(runner.WORKLOADS)

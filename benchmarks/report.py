@@ -224,3 +224,23 @@ def render(doc: dict[str, Any]) -> str:
         value = "—" if g["value"] is None else f"{g['bound']}{g['value']:,}{g['unit']}"
         lines.append(f"  {verdict:<6}  {g['goal']:<52} {value}")
     return "\n".join(lines)
+
+
+def markdown(doc: dict[str, Any]) -> str:
+    """The table and the goals as Markdown, for docs/performance.md."""
+    lines = [
+        "| workload | shard | target | result | ×bare | notes |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in doc["table"]:
+        ratio = "—" if r["vs_bare"] is None else f"{r['vs_bare']:.2f}"
+        label = LABELS.get(r["target"], r["target"])
+        lines.append(
+            f"| {r['workload']} | {r['shard']} | {label} | {r['result']} | {ratio} | {r['notes']} |"
+        )
+    lines += ["", "| goal (our service) | measured | |", "| --- | --- | --- |"]
+    for g in doc["goals"]:
+        verdict = {True: "met", False: "**missed**", None: "n/a"}[g["met"]]
+        value = "—" if g["value"] is None else f"{g['bound']}{g['value']:,}{g['unit']}"
+        lines.append(f"| {g['goal']} | {value} | {verdict} |")
+    return "\n".join(lines)

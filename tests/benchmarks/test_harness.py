@@ -7,7 +7,7 @@ import math
 import pytest
 
 from benchmarks.profiles import QUICK, override
-from benchmarks.report import knee_ratio
+from benchmarks.report import knee_ratio, markdown
 from benchmarks.stats import Histogram
 from benchmarks.workloads.fanout import Rooms
 
@@ -67,3 +67,30 @@ def test_profile_numbers_can_be_changed_from_the_command_line() -> None:
     assert changed.w1_connections == 50 and changed.step_seconds == 0.5
     with pytest.raises(ValueError):
         override(QUICK, ["fanout=1"])
+
+
+def test_markdown_report_has_a_row_per_table_row_and_goal() -> None:
+    doc = {
+        "table": [
+            {
+                "workload": "W1 idle connections",
+                "shard": "—",
+                "target": "ours",
+                "result": "10 held, 20.0 KB/conn",
+                "vs_bare": 1.5,
+                "notes": "",
+            }
+        ],
+        "goals": [
+            {
+                "goal": "≤ 20 KB per idle connection",
+                "value": 20.0,
+                "bound": "",
+                "unit": "KB",
+                "met": True,
+            },
+        ],
+    }
+    text = markdown(doc)
+    assert "| W1 idle connections | — | breakout-widgets | 10 held, 20.0 KB/conn | 1.50 |" in text
+    assert "| ≤ 20 KB per idle connection | 20.0KB | met |" in text
