@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +112,20 @@ def service(backend: Backend) -> Iterator[RunningService]:
 def sqlite_service(sqlite_backend: Backend) -> Iterator[RunningService]:
     """The real service over HTTP on SQLite only (for tests of the controller's logic)."""
     yield from _running(sqlite_backend)
+
+
+@pytest.fixture
+def make_server() -> Iterator[Callable[..., BackgroundServer]]:
+    """``make_server(backend, **settings)``: a started service, stopped after the test."""
+    started: list[BackgroundServer] = []
+
+    def make(backend: Any, **settings: Any) -> BackgroundServer:
+        settings.setdefault("timer_poll", 0.5)
+        server = BackgroundServer(backend.settings(**settings))
+        server.start()
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.stop()

@@ -428,6 +428,11 @@ class Classroom:
         are): ``.to_json()`` and ``.to_dataframe()``."""
         return self._t.run(plans.transcript(self._core, meeting))
 
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called (or the ``with`` block ended)."""
+        return self._t._client.is_closed
+
     def close(self) -> None:
         """Disconnect: the live connection and the HTTP client."""
         if self._stream is not None:

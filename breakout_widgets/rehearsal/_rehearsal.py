@@ -51,7 +51,7 @@ class Rehearsal:
     async def _watch_host(self) -> None:
         # The service has no "class closed" event: the host closing their controller
         # (Classroom.close(), also at the end of its `with` block) ends the class here.
-        while not _closed(self.host):
+        while not self.host.closed:
             await asyncio.sleep(WATCH_EVERY)
         # stop() waits for tasks on this loop: it must not run on it.
         threading.Thread(target=self.stop, name="breakout-rehearsal-stop", daemon=True).start()
@@ -188,12 +188,6 @@ def students(
         rehearsal.stop()
         raise
     return rehearsal
-
-
-def _closed(host: Classroom) -> bool:
-    """Whether the host's controller was closed."""
-    # Classroom has no public flag for it yet; its HTTP client knows.
-    return host._t._client.is_closed
 
 
 def _on_loop() -> bool:

@@ -103,11 +103,17 @@ class Classes:
 
     async def state_json(self, state: ClassState) -> dict[str, Any]:
         """The breakout state as the API answers it, with each participant's presence."""
-        body = state.to_json()
-        online = await self.online([p["id"] for p in body["participants"]])
-        for p in body["participants"]:
-            p["online"] = p["id"] in online
+        body = state.to_json(include_people=False)
+        body["participants"] = await self.people_json(state)
         return body
+
+    async def people_json(self, state: ClassState) -> list[dict[str, Any]]:
+        """Everyone in invite order, each with ``online`` (a live connection anywhere)."""
+        people = [p.to_json() for p in sorted(state.people.values(), key=lambda p: p.order)]
+        online = await self.online([p["id"] for p in people])
+        for p in people:
+            p["online"] = p["id"] in online
+        return people
 
     # -- breakout -------------------------------------------------------------------------
 

@@ -194,3 +194,17 @@ def test_chat_send_is_idempotent_with_a_client_id(lesson):
     with pytest.raises(bw.InvalidInput):
         ada.chat.send("x" * 4001)
     assert len(ada.chat.history()) == 1
+
+
+def test_the_participant_list_says_who_is_online(sqlite_service):
+    host = bw.Classroom.create(
+        sqlite_service.url, admin_key=sqlite_service.admin_key, title="Presence", host="Host"
+    )
+    ada_invite, _grace = host.invite_many(["Ada", "Grace"])
+    ada = bw.Classroom.join(sqlite_service.url, ada_invite.token).connect()
+    try:
+        wait_for(lambda: {p.name for p in host.participants if p.online} == {"Ada"})
+    finally:
+        ada.close()
+        host.close()
+    assert host.closed and ada.closed

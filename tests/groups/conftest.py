@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
 import pytest
-from group_helpers import GroupsApi
+from group_helpers import GRACE, GroupsApi
 
 from breakout_widgets.service.server import BackgroundServer
 
-GRACE = 1.0  # seconds a member may be without a connection before they leave (short_grace)
-
 
 @pytest.fixture
-def make_server() -> Iterator[Callable[..., BackgroundServer]]:
-    """``make_server(backend, **settings)``: a started service, stopped after the test."""
-    started: list[BackgroundServer] = []
+def make_server(make_server: Callable[..., BackgroundServer]) -> Callable[..., BackgroundServer]:
+    """The shared ``make_server`` with the groups' defaults: 30 s grace, no chat limit."""
 
     def make(backend: Any, **settings: Any) -> BackgroundServer:
-        settings.setdefault("timer_poll", 0.5)
         settings.setdefault("group_grace", 30.0)
         settings.setdefault("chat_rate", 1000.0)
         settings.setdefault("chat_burst", 1000.0)
-        server = BackgroundServer(backend.settings(**settings))
-        server.start()
-        started.append(server)
-        return server
+        return make_server(backend, **settings)
 
-    yield make
-    for server in started:
-        server.stop()
+    return make
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from websockets.exceptions import ConnectionClosed
 
 Message = dict[str, Any]
 
+GRACE = 1.0  # seconds a member may be without a connection before they leave (short_grace)
+
 
 def expect(response: httpx.Response, status: int = 200) -> Any:
     assert response.status_code == status, (response.status_code, response.text)

@@ -9,8 +9,7 @@ import time
 
 import httpx
 import pytest
-from conftest import GRACE
-from group_helpers import GroupsApi, Ws, bearer, chat, eventually, expect, presence
+from group_helpers import GRACE, GroupsApi, Ws, bearer, chat, eventually, expect, presence
 
 NAME = "https://example.org/live"
 

@@ -64,10 +64,7 @@ async def invite(
 async def participants(class_id: str, caller: CallerDep, classes: ClassesDep) -> dict[str, Any]:
     classes.require_member(caller.who, class_id)
     state = await classes.state(class_id)
-    return {
-        "version": state.version,
-        "participants": [p.to_json() for p in sorted(state.people.values(), key=lambda p: p.order)],
-    }
+    return {"version": state.version, "participants": await classes.people_json(state)}
 
 
 async def _me(classes: ClassesDep, participant_id: str, class_id: str) -> dict[str, Any]:

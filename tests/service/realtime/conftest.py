@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-
-from breakout_widgets.service.server import BackgroundServer
-
-
-@pytest.fixture
-def make_server() -> Iterator[Callable[..., BackgroundServer]]:
-    """``make_server(backend, **settings)``: a started service, stopped after the test."""
-    started: list[BackgroundServer] = []
-
-    def make(backend: Any, **settings: Any) -> BackgroundServer:
-        settings.setdefault("timer_poll", 0.5)
-        server = BackgroundServer(backend.settings(**settings))
-        server.start()
-        started.append(server)
-        return server
-
-    yield make
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture
